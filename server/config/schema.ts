@@ -1,0 +1,114 @@
+/**
+ * Every setting of the server: its environment variable, type, default and one
+ * line of documentation. The README's settings table is generated from this list
+ * (`npm run docs:settings`) and a test fails when the two disagree.
+ */
+export interface SettingBase {
+  readonly env: string;
+  readonly doc: string;
+  /** Secrets are never logged and are kept non-enumerable on the loaded config. */
+  readonly secret?: boolean;
+}
+
+export interface StringSetting extends SettingBase {
+  readonly type: 'string';
+  readonly default: string | null;
+}
+export interface IntegerSetting extends SettingBase {
+  readonly type: 'integer';
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+export interface BooleanSetting extends SettingBase {
+  readonly type: 'boolean';
+  readonly default: boolean;
+}
+export interface EnumSetting<V extends string = string> extends SettingBase {
+  readonly type: 'enum';
+  readonly values: readonly V[];
+  readonly default: V;
+}
+export type Setting = StringSetting | IntegerSetting | BooleanSetting | EnumSetting;
+
+export const SETTINGS = {
+  host: { env: 'HOST', type: 'string', default: '127.0.0.1', doc: 'Address the HTTP server binds to.' },
+  port: { env: 'PORT', type: 'integer', default: 8080, min: 0, max: 65535, doc: 'HTTP port (0 picks a free port).' },
+  baseUrl: {
+    env: 'BASE_URL',
+    type: 'string',
+    default: null,
+    doc: 'Public FHIR base URL used in Location headers and links; default http://HOST:PORT/fhir.',
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    type: 'string',
+    default: null,
+    secret: true,
+    doc: 'PostgreSQL (13+) connection string; when unset an embedded PostgreSQL is started under DATA_DIR.',
+  },
+  dataDir: { env: 'DATA_DIR', type: 'string', default: './.data', doc: 'Directory for the embedded PostgreSQL data.' },
+  embeddedPgPort: {
+    env: 'EMBEDDED_PG_PORT',
+    type: 'integer',
+    default: 54329,
+    min: 1024,
+    max: 65535,
+    doc: 'Port of the embedded PostgreSQL (loopback only).',
+  },
+  dbPoolSize: { env: 'DB_POOL_SIZE', type: 'integer', default: 10, min: 1, max: 500, doc: 'Connections in the pool.' },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    type: 'enum',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    doc: 'pino log level.',
+  },
+  maxBodyBytes: {
+    env: 'MAX_BODY_BYTES',
+    type: 'integer',
+    default: 64 * 1024 * 1024,
+    min: 1024,
+    max: 1024 * 1024 * 1024,
+    doc: 'Largest request body accepted; larger bodies get 413.',
+  },
+  historyDefaultCount: {
+    env: 'HISTORY_DEFAULT_COUNT',
+    type: 'integer',
+    default: 50,
+    min: 1,
+    max: 10000,
+    doc: 'Entries per history page when _count is not given.',
+  },
+  historyMaxCount: {
+    env: 'HISTORY_MAX_COUNT',
+    type: 'integer',
+    default: 1000,
+    min: 1,
+    max: 10000,
+    doc: 'Largest _count honoured on history.',
+  },
+  shutdownTimeoutMs: {
+    env: 'SHUTDOWN_TIMEOUT_MS',
+    type: 'integer',
+    default: 10000,
+    min: 0,
+    max: 600000,
+    doc: 'On SIGTERM, how long in-flight requests may finish before the process exits.',
+  },
+} as const satisfies Record<string, Setting>;
+
+export type SettingKey = keyof typeof SETTINGS;
+
+type ValueOf<S> = S extends { type: 'integer' }
+  ? number
+  : S extends { type: 'boolean' }
+    ? boolean
+    : S extends { type: 'enum'; values: readonly (infer V)[] }
+      ? V
+      : S extends { default: null }
+        ? string | null
+        : string;
+
+/** The validated, frozen settings the server runs with. */
+export type Config = { readonly [K in SettingKey]: ValueOf<(typeof SETTINGS)[K]> };

@@ -1,0 +1,2 @@
+// Placeholder replaced below once the embedded database helper exists.
+export {};
