@@ -1,2 +1,39 @@
-// Placeholder replaced below once the embedded database helper exists.
-export {};
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../server/store/embedded.js';
+import { migrateLatest } from '../../server/store/migrate.js';
+
+/**
+ * Mocha global fixture: one PostgreSQL for the whole run. `DATABASE_URL` wins;
+ * otherwise a throw-away embedded cluster (no fsync, deleted afterwards) on a
+ * free port. Tests read the URL from TEST_DATABASE_URL.
+ */
+let embedded: EmbeddedDatabase | undefined;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function mochaGlobalSetup(): Promise<void> {
+  let url = process.env['DATABASE_URL'];
+  if (url === undefined || url === '') {
+    const dir = mkdtempSync(path.join(process.cwd(), '.test-data-'));
+    embedded = await startEmbeddedDatabase({ dataDir: dir, port: await freePort(), database: 'fhir_test', persistent: false });
+    url = embedded.connectionString;
+  }
+  await migrateLatest(url);
+  process.env['TEST_DATABASE_URL'] = url;
+}
+
+export async function mochaGlobalTeardown(): Promise<void> {
+  await embedded?.stop();
+}

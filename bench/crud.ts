@@ -1,0 +1,129 @@
+// CRUD benchmark (issue #2): creates/s and reads/s of the server, sequential and
+// with 32 clients, against a bare Koa + one-statement baseline on the same
+// database in the same run, plus the server's peak RSS. Prints a table and writes
+// bench/results/crud.json.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmbeddedDatabase } from '../server/store/embedded.js';
+import { migrateLatest } from '../server/store/migrate.js';
+
+const args = process.argv.slice(3);
+const duration = Number(args[args.indexOf('--duration') + 1] ?? 10) || 10;
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+}
+
+function child(script: string, argv: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script, ...argv], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 300; i += 1) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+function load(spec: object): Promise<Load> {
+  return new Promise((resolve, reject) => {
+    const c = child('bench/load.ts', [JSON.stringify(spec)]);
+    let out = '';
+    c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load exited ${code}`))));
+  });
+}
+
+const PATIENT = JSON.stringify({
+  resourceType: 'Patient',
+  identifier: [{ system: 'http://hospital.example.org/mrn', value: '12345' }],
+  name: [{ family: 'Chalmers', given: ['Peter', 'James'] }],
+  telecom: [{ system: 'phone', value: '(03) 5555 6473', use: 'work' }],
+  gender: 'male',
+  birthDate: '1974-12-25',
+  address: [{ line: ['534 Erewhon St'], city: 'PleasantVille', postalCode: '3999' }],
+});
+
+async function seed(base: string, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i += 8) {
+    const batch = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const r = await fetch(`${base}/Patient`, { method: 'POST', body: PATIENT, headers: { 'content-type': 'application/fhir+json' } });
+        return ((await r.json()) as { id: string }).id;
+      }),
+    );
+    ids.push(...batch);
+  }
+  return ids;
+}
+
+function peakRssMb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-crud-'));
+const db = await startEmbeddedDatabase({ dataDir: dir, port: 54380, database: 'bench', persistent: false, durable: true });
+try {
+  await migrateLatest(db.connectionString);
+  const server = child('server/main.ts', [], { DATABASE_URL: db.connectionString, PORT: '18080', LOG_LEVEL: 'warn' });
+  const baseline = child('bench/baseline-server.ts', [db.connectionString, '18081']);
+  await waitFor('http://127.0.0.1:18080/readyz');
+  await new Promise<void>((resolve) => baseline.stdout?.once('data', () => resolve()));
+  const targets = { server: 'http://127.0.0.1:18080/fhir', baseline: 'http://127.0.0.1:18081/base' };
+  const ids = { server: await seed(targets.server, 2000), baseline: await seed(targets.baseline, 2000) };
+  const results: Record<string, Load> = {};
+  for (const connections of [1, 32]) {
+    for (const op of ['create', 'read'] as const) {
+      for (const who of ['server', 'baseline'] as const) {
+        const spec =
+          op === 'create'
+            ? { url: `${targets[who]}/Patient`, method: 'POST', body: PATIENT, connections, duration }
+            : { url: targets[who], method: 'GET', paths: ids[who].map((id) => `${new URL(targets[who]).pathname}/Patient/${id}`), connections, duration };
+        const r = await load(spec);
+        results[`${op}-c${connections}-${who}`] = r;
+        process.stdout.write(`${op} c=${connections} ${who}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms non2xx ${r.non2xx}\n`);
+      }
+    }
+  }
+  const rss = peakRssMb(server.pid);
+  const ratio = (op: string, c: number): number => {
+    const s = results[`${op}-c${c}-server`]?.rps ?? 0;
+    const b = results[`${op}-c${c}-baseline`]?.rps ?? 1;
+    return Math.round((s / b) * 1000) / 1000;
+  };
+  const summary = {
+    date: new Date().toISOString(),
+    durationSeconds: duration,
+    results,
+    ratios: { createSeq: ratio('create', 1), create32: ratio('create', 32), readSeq: ratio('read', 1), read32: ratio('read', 32) },
+    serverPeakRssMb: rss,
+  };
+  process.stdout.write(`\nratios (server / baseline): ${JSON.stringify(summary.ratios)}\nserver peak RSS: ${rss} MB\n`);
+  writeFileSync(path.join(root, 'bench/results/crud.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  server.kill('SIGTERM');
+  baseline.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 1000));
+} finally {
+  await db.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,67 @@
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { Config } from './config/schema.js';
+import { FhirError, notFound } from './errors/fhir-error.js';
+import { buildCapabilityStatement, type SoftwareInfo } from './fhir/capability-statement.js';
+import { Repository } from './fhir/repository/repository.js';
+import { fhirRouter, methodNotAllowed, ROUTES } from './fhir/rest/routes.js';
+import type { Validator } from './fhir/validation/index.js';
+import { errorHandler } from './http/error-handler.js';
+import { healthRouter } from './http/health.js';
+import { responseFormat } from './http/negotiate.js';
+import { createMetrics, observe } from './http/observe.js';
+import type { AppMiddleware, AppState } from './http/state.js';
+import type { ResourceStore } from './store/resource-store.js';
+
+export interface AppDeps {
+  readonly config: Config;
+  readonly store: ResourceStore;
+  readonly validator: Validator;
+  readonly log: Logger;
+  readonly software: SoftwareInfo;
+  /** Readiness beyond "the database answers": e.g. migrations are current. */
+  readonly ready: () => Promise<void>;
+}
+
+/** Public FHIR base URL without trailing slash. */
+export function fhirBaseUrl(config: Config, port: number): string {
+  return (config.baseUrl ?? `http://${config.host}:${port}/fhir`).replace(/\/+$/, '');
+}
+
+const negotiate: AppMiddleware = async function negotiate(ctx, next) {
+  const format = ctx.query['_format'];
+  ctx.state.format = 'application/fhir+json';
+  ctx.state.format = responseFormat(Array.isArray(format) ? format[0] : format, ctx.get('accept') || undefined);
+  await next();
+};
+
+/** Anything no route answered (and that is not a 405) is a 404 OperationOutcome. */
+const notFoundFallback: AppMiddleware = async function notFoundFallback(ctx, next) {
+  await next();
+  if (ctx.status === 404 && ctx.body == null) throw notFound(`No FHIR endpoint at ${ctx.method} ${ctx.path}`);
+};
+
+/** Builds the Koa application; never listens (tests use app.callback()). */
+export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
+  const app = new Koa<AppState>({ proxy: false });
+  const metrics = createMetrics();
+  const repository = new Repository(deps.store, deps.validator);
+  const capabilityStatement = buildCapabilityStatement(ROUTES, baseUrl, deps.software);
+  const fhir = fhirRouter({
+    repository,
+    baseUrl,
+    maxBodyBytes: deps.config.maxBodyBytes,
+    historyDefaultCount: deps.config.historyDefaultCount,
+    historyMaxCount: deps.config.historyMaxCount,
+    capabilityStatement,
+  });
+  const health = healthRouter({ store: deps.store, ready: deps.ready, metrics });
+  app.use(observe(deps.log, metrics));
+  app.use(errorHandler);
+  app.use(health.routes());
+  app.use(notFoundFallback);
+  app.use(negotiate);
+  app.use(fhir.routes());
+  app.use(fhir.allowedMethods({ throw: true, methodNotAllowed, notImplemented: () => new FhirError('methodNotAllowed', 'Not implemented') }));
+  return app;
+}

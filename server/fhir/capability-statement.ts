@@ -1,0 +1,65 @@
+import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
+import { RESOURCE_TYPES } from './model/resource-types.js';
+import type { RouteSpec, SystemInteraction, TypeInteraction } from './rest/routes.js';
+
+export interface SoftwareInfo {
+  readonly name: string;
+  readonly version: string;
+  /** Fixed so the committed statement only changes when capabilities do. */
+  readonly releaseDate: string;
+}
+
+const TYPE_ORDER: readonly TypeInteraction[] = [
+  'read',
+  'vread',
+  'update',
+  'patch',
+  'delete',
+  'history-instance',
+  'history-type',
+  'create',
+];
+
+/**
+ * The CapabilityStatement derived from the route table
+ * (https://hl7.org/fhir/R4/capabilitystatement.html): an interaction is listed
+ * only if a route implements it.
+ */
+export function buildCapabilityStatement(routes: readonly RouteSpec[], baseUrl: string, sw: SoftwareInfo): CapabilityStatement {
+  const implemented = new Set(routes.map((r) => r.interaction));
+  const typeInteractions = TYPE_ORDER.filter((i) => implemented.has(i));
+  const system: SystemInteraction[] = implemented.has('history-system') ? ['history-system'] : [];
+  const conditional = routes.filter((r) => r.name.endsWith('-conditional')).map((r) => r.interaction);
+  const resource: CapabilityStatementRestResource[] = [...RESOURCE_TYPES].sort().map((type) => ({
+    type: type as CapabilityStatementRestResource['type'],
+    profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+    interaction: typeInteractions.map((code) => ({ code })),
+    versioning: 'versioned-update',
+    readHistory: true,
+    updateCreate: true,
+    conditionalCreate: implemented.has('create'),
+    conditionalRead: 'full-support',
+    conditionalUpdate: conditional.includes('update'),
+    conditionalDelete: conditional.includes('delete') ? 'single' : 'not-supported',
+  }));
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: sw.releaseDate,
+    publisher: 'FHIR PMS server project',
+    kind: 'instance',
+    software: { name: sw.name, version: sw.version, releaseDate: sw.releaseDate },
+    implementation: { description: 'FHIR R4 Patient Management server', url: baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    patchFormat: ['application/json-patch+json', 'application/fhir+json'],
+    rest: [
+      {
+        mode: 'server',
+        documentation: 'All R4 resource types are stored with full version history.',
+        resource,
+        interaction: system.map((code) => ({ code })),
+      },
+    ],
+  };
+}

@@ -1,0 +1,12 @@
+import type { CapabilityStatement } from 'fhir/r4.js';
+import { softwareInfo } from '../software.js';
+import { buildCapabilityStatement } from './capability-statement.js';
+import { ROUTES } from './rest/routes.js';
+
+/** The base URL written into the committed statement (conformance/capability-statement.json). */
+export const COMMITTED_BASE_URL = 'http://127.0.0.1:8080/fhir';
+
+/** The statement as committed, for the generator script and the diff test. */
+export function committedCapabilityStatement(): CapabilityStatement {
+  return buildCapabilityStatement(ROUTES, COMMITTED_BASE_URL, softwareInfo());
+}

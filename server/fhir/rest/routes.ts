@@ -1,0 +1,69 @@
+import Router from '@koa/router';
+import { FhirError, notFound } from '../../errors/fhir-error.js';
+import type { AppState } from '../../http/state.js';
+import { isResourceType } from '../model/resource-types.js';
+import { capabilities, type CapabilityDeps } from './capabilities.js';
+import type { RestDeps, RouteHandler } from './context.js';
+import { create } from './create.js';
+import { conditionalDelete, deleteResource } from './delete.js';
+import { history } from './history.js';
+import { conditionalPatch, patch } from './patch.js';
+import { read } from './read.js';
+import { conditionalUpdate, update } from './update.js';
+import { vread } from './vread.js';
+
+/** CapabilityStatement interaction codes (https://hl7.org/fhir/R4/valueset-type-restful-interaction.html). */
+export type TypeInteraction =
+  | 'read'
+  | 'vread'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'history-instance'
+  | 'history-type'
+  | 'create';
+export type SystemInteraction = 'history-system';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * Every FHIR REST route, in one table. The router is built from it and so is the
+ * CapabilityStatement, which therefore lists exactly what is implemented.
+ */
+export interface RouteSpec {
+  readonly name: string;
+  readonly method: Method;
+  readonly path: string;
+  readonly interaction: TypeInteraction | SystemInteraction | 'capabilities';
+  readonly handler: (deps: RestDeps & CapabilityDeps) => RouteHandler;
+}
+
+export const ROUTES: readonly RouteSpec[] = [
+  { name: 'capabilities', method: 'get', path: '/metadata', interaction: 'capabilities', handler: capabilities },
+  { name: 'history-system', method: 'get', path: '/_history', interaction: 'history-system', handler: (d) => history(d, 'system') },
+  { name: 'history-type', method: 'get', path: '/:type/_history', interaction: 'history-type', handler: (d) => history(d, 'type') },
+  { name: 'vread', method: 'get', path: '/:type/:id/_history/:vid', interaction: 'vread', handler: vread },
+  { name: 'history-instance', method: 'get', path: '/:type/:id/_history', interaction: 'history-instance', handler: (d) => history(d, 'instance') },
+  { name: 'read', method: 'get', path: '/:type/:id', interaction: 'read', handler: read },
+  { name: 'create', method: 'post', path: '/:type', interaction: 'create', handler: create },
+  { name: 'update', method: 'put', path: '/:type/:id', interaction: 'update', handler: update },
+  { name: 'update-conditional', method: 'put', path: '/:type', interaction: 'update', handler: conditionalUpdate },
+  { name: 'patch', method: 'patch', path: '/:type/:id', interaction: 'patch', handler: patch },
+  { name: 'patch-conditional', method: 'patch', path: '/:type', interaction: 'patch', handler: conditionalPatch },
+  { name: 'delete', method: 'delete', path: '/:type/:id', interaction: 'delete', handler: deleteResource },
+  { name: 'delete-conditional', method: 'delete', path: '/:type', interaction: 'delete', handler: conditionalDelete },
+];
+
+/** The FHIR router, mounted at /fhir. Unknown types are 404 and wrong methods 405. */
+export function fhirRouter(deps: RestDeps & CapabilityDeps): Router<AppState> {
+  const router = new Router<AppState>({ prefix: '/fhir' });
+  router.param('type', async function checkResourceType(type, ctx, next) {
+    if (!isResourceType(type)) throw notFound(`Unknown resource type '${type}'`);
+    await next();
+  });
+  for (const r of ROUTES) router[r.method](r.name, r.path, r.handler(deps));
+  return router;
+}
+
+export const methodNotAllowed = (): Error =>
+  new FhirError('methodNotAllowed', 'This method is not allowed on this URL');

@@ -1,0 +1,82 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, fhirBaseUrl } from './app.js';
+import { loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { createValidator } from './fhir/validation/index.js';
+import { createLogger } from './log.js';
+import { softwareInfo } from './software.js';
+import { createPool } from './store/db.js';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './store/embedded.js';
+import { migrateLatest, migrationsCurrentCheck } from './store/migrate.js';
+import { ResourceStore } from './store/resource-store.js';
+
+async function database(config: Config, onLog: (line: string) => void): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
+  if (config.databaseUrl !== null) return { url: config.databaseUrl };
+  const embedded = await startEmbeddedDatabase({
+    dataDir: config.dataDir,
+    port: config.embeddedPgPort,
+    database: 'fhir',
+    persistent: true,
+    onLog,
+  });
+  return { url: embedded.connectionString, embedded };
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** Reads the environment once, starts the database, HTTP, and shuts down cleanly on SIGTERM. */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = createLogger(config.logLevel);
+  const db = await database(config, (line) => log.debug({ pg: line }, 'embedded postgres'));
+  const applied = await migrateLatest(db.url);
+  if (applied.length > 0) log.info({ applied }, 'migrations applied');
+  const pool = createPool(db.url, config.dbPoolSize);
+  const store = new ResourceStore(pool);
+  const validator = createValidator();
+  // The base URL may depend on the port the OS picked (PORT=0), so the app is
+  // built after listening; until then requests get 503.
+  let handle: RequestListener = (_req, res) => {
+    res.writeHead(503, { 'Retry-After': '1' }).end();
+  };
+  const server = createServer((req, res) => handle(req, res));
+  const port = await listen(server, config.port, config.host);
+  const baseUrl = fhirBaseUrl(config, port);
+  const app = createApp({ config, store, validator, log, software: softwareInfo(), ready: migrationsCurrentCheck(pool) }, baseUrl);
+  const callback = app.callback();
+  handle = (req, res) => {
+    void callback(req, res);
+  };
+  log.info({ baseUrl, embeddedDatabase: db.embedded !== undefined }, 'FHIR server listening');
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'draining in-flight requests');
+    const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+    server.close(() => {
+      clearTimeout(force);
+      void (async () => {
+        await pool.end();
+        await db.embedded?.stop();
+        log.info('stopped');
+        process.exit(0);
+      })();
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

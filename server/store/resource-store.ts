@@ -1,0 +1,192 @@
+import type { Pool, PoolClient, Queryable } from './db.js';
+import { withTransaction } from './db.js';
+import { historyStatement } from './history-sql.js';
+import { matchStatement } from './match-sql.js';
+import {
+  ADVISORY_LOCK,
+  INSERT_FIRST_VERSION,
+  LOCK_CURRENT,
+  READ_CURRENT,
+  READ_VERSION,
+  WRITE_NEXT_VERSION,
+} from './sql.js';
+import type {
+  CurrentState,
+  HistoryQuery,
+  MatchCriteria,
+  StoredVersion,
+  VersionInfo,
+  WriteMethod,
+} from './types.js';
+
+interface VersionRow {
+  version_id: number;
+  last_updated: Date;
+}
+interface ReadRow extends VersionRow {
+  deleted: boolean;
+  json: string | null;
+  method?: WriteMethod;
+}
+interface HistoryRow extends ReadRow {
+  resource_type: string;
+  id: string;
+  method: WriteMethod;
+}
+
+/**
+ * Stored content omits `resourceType` (it is a column); it goes back in first,
+ * where FHIR JSON readers expect it (https://hl7.org/fhir/R4/json.html).
+ */
+export function withResourceType(resourceType: string, contentJson: string): string {
+  return `{"resourceType":${JSON.stringify(resourceType)},${contentJson.slice(1)}`;
+}
+
+/** Serialises a resource body for storage: JSON without `resourceType`. */
+export function contentForStorage(resource: Readonly<Record<string, unknown>>): string {
+  const { resourceType: _ignored, ...rest } = resource;
+  return JSON.stringify(rest);
+}
+
+function toVersion(rows: readonly VersionRow[]): VersionInfo | undefined {
+  const row = rows[0];
+  return row === undefined ? undefined : { versionId: row.version_id, lastUpdated: row.last_updated };
+}
+
+function toStored(resourceType: string, id: string, row: ReadRow, method: WriteMethod): StoredVersion {
+  return {
+    resourceType,
+    id,
+    versionId: row.version_id,
+    lastUpdated: row.last_updated,
+    deleted: row.deleted,
+    method: row.method ?? method,
+    json: row.json === null ? null : withResourceType(resourceType, row.json),
+  };
+}
+
+/** Operations that run inside one write transaction (one per FHIR write). */
+export class StoreTransaction {
+  constructor(private readonly client: PoolClient) {}
+
+  /** Serialises writers that share `key` until this transaction ends. */
+  async lock(key: string): Promise<void> {
+    await this.client.query(ADVISORY_LOCK, [key]);
+  }
+
+  /** The current row, locked against concurrent writers; undefined if it never existed. */
+  async lockCurrent(resourceType: string, id: string): Promise<CurrentState | undefined> {
+    const r = await this.client.query<{ version_id: number; deleted: boolean }>(LOCK_CURRENT, [resourceType, id]);
+    const row = r.rows[0];
+    return row === undefined ? undefined : { versionId: row.version_id, deleted: row.deleted };
+  }
+
+  /** Version 1 of a new resource; undefined if another writer created it first. */
+  insertFirst(resourceType: string, id: string, content: string, method: WriteMethod): Promise<VersionInfo | undefined> {
+    return insertFirst(this.client, resourceType, id, content, method);
+  }
+
+  /** The next version of a locked resource; `content` null writes a delete marker. */
+  async writeNext(
+    resourceType: string,
+    id: string,
+    versionId: number,
+    content: string | null,
+    method: WriteMethod,
+  ): Promise<VersionInfo> {
+    const r = await this.client.query<VersionRow>(WRITE_NEXT_VERSION, [
+      resourceType,
+      id,
+      versionId,
+      content === null,
+      content,
+      method,
+    ]);
+    const v = toVersion(r.rows);
+    if (v === undefined) throw new Error(`writeNext: ${resourceType}/${id} vanished while locked`);
+    return v;
+  }
+
+  match(resourceType: string, criteria: MatchCriteria, limit: number): Promise<string[]> {
+    return match(this.client, resourceType, criteria, limit);
+  }
+
+  read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    return readCurrent(this.client, resourceType, id);
+  }
+}
+
+async function insertFirst(
+  db: Queryable,
+  resourceType: string,
+  id: string,
+  content: string,
+  method: WriteMethod,
+): Promise<VersionInfo | undefined> {
+  const r = await db.query<VersionRow>({ name: 'insert-first', text: INSERT_FIRST_VERSION, values: [resourceType, id, content, method] });
+  return toVersion(r.rows);
+}
+
+async function readCurrent(db: Queryable, resourceType: string, id: string): Promise<StoredVersion | undefined> {
+  const r = await db.query<ReadRow>({ name: 'read-current', text: READ_CURRENT, values: [resourceType, id] });
+  const row = r.rows[0];
+  return row === undefined ? undefined : toStored(resourceType, id, row, 'PUT');
+}
+
+async function match(db: Queryable, resourceType: string, criteria: MatchCriteria, limit: number): Promise<string[]> {
+  const { text, values } = matchStatement(resourceType, criteria, limit);
+  const r = await db.query<{ id: string }>(text, values);
+  return r.rows.map((row) => row.id);
+}
+
+/** The PostgreSQL resource store: current rows, full history, one transaction per write. */
+export class ResourceStore {
+  constructor(private readonly pool: Pool) {}
+
+  read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    return readCurrent(this.pool, resourceType, id);
+  }
+
+  async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const r = await this.pool.query<ReadRow>({ name: 'read-version', text: READ_VERSION, values: [resourceType, id, versionId] });
+    const row = r.rows[0];
+    return row === undefined ? undefined : toStored(resourceType, id, row, 'PUT');
+  }
+
+  /**
+   * A brand-new resource with a server-assigned id: a single statement writes the
+   * current row and its history row, so it is atomic without a round trip for BEGIN.
+   */
+  async createNew(resourceType: string, id: string, content: string): Promise<VersionInfo> {
+    const v = await insertFirst(this.pool, resourceType, id, content, 'POST');
+    if (v === undefined) throw new Error(`createNew: id collision on ${resourceType}/${id}`);
+    return v;
+  }
+
+  match(resourceType: string, criteria: MatchCriteria, limit: number): Promise<string[]> {
+    return match(this.pool, resourceType, criteria, limit);
+  }
+
+  async history(query: HistoryQuery): Promise<StoredVersion[]> {
+    const { text, values } = historyStatement(query);
+    const r = await this.pool.query<HistoryRow>(text, values);
+    return r.rows.map((row) => toStored(row.resource_type, row.id, row, row.method));
+  }
+
+  async countHistory(resourceType: string, id: string): Promise<number> {
+    const r = await this.pool.query<{ n: number }>(
+      'SELECT count(*) AS n FROM resource_history WHERE resource_type = $1 AND id = $2',
+      [resourceType, id],
+    );
+    return r.rows[0]?.n ?? 0;
+  }
+
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, (client) => fn(new StoreTransaction(client)));
+  }
+
+  /** Readiness: the database answers. */
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * SQL fragments shared by the resource store. Every value reaches PostgreSQL as a
+ * bind parameter; only these constant fragments are spliced into statements.
+ */
+
+/** One timestamp per write, truncated to the millisecond that FHIR instants carry. */
+export const NOW_MS = "date_trunc('milliseconds', clock_timestamp())";
+
+/**
+ * Stamps `meta.versionId` and `meta.lastUpdated` into the content inside the
+ * database, so the stored JSON always agrees with the version columns.
+ * The content must already hold a `meta` object.
+ */
+export function stampedContent(contentParam: string, versionExpr: string, timeExpr: string): string {
+  return `jsonb_set(jsonb_set(${contentParam}::jsonb, '{meta,versionId}', to_jsonb((${versionExpr})::text)),
+    '{meta,lastUpdated}', to_jsonb(to_char(${timeExpr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))`;
+}
+
+/** Appends the new current row to history in the same statement (one atomic write). */
+export const COPY_TO_HISTORY = (source: string, methodParam: string): string => `
+  INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content)
+  SELECT resource_type, id, version_id, last_updated, deleted, ${methodParam}, content FROM ${source}
+  RETURNING version_id, last_updated`;
+
+export const INSERT_FIRST_VERSION = `
+  WITH ts AS (SELECT ${NOW_MS} AS t),
+  ins AS (
+    INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
+    SELECT $1::text, $2::text, 1, ts.t, false, ${stampedContent('$3', '1', 'ts.t')} FROM ts
+    ON CONFLICT (resource_type, id) DO NOTHING
+    RETURNING resource_type, id, version_id, last_updated, deleted, content
+  )
+  ${COPY_TO_HISTORY('ins', '$4::text')}`;
+
+export const WRITE_NEXT_VERSION = `
+  WITH ts AS (SELECT ${NOW_MS} AS t),
+  cur AS (
+    UPDATE resource r
+       SET version_id = $3::int, last_updated = ts.t, deleted = $4::boolean,
+           content = ${stampedContent('$5', '$3::int', 'ts.t')}
+      FROM ts
+     WHERE r.resource_type = $1 AND r.id = $2
+    RETURNING r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
+  )
+  ${COPY_TO_HISTORY('cur', '$6::text')}`;
+
+export const READ_CURRENT = `
+  SELECT version_id, last_updated, deleted, content::text AS json
+    FROM resource WHERE resource_type = $1 AND id = $2`;
+
+export const READ_VERSION = `
+  SELECT version_id, last_updated, deleted, method, content::text AS json
+    FROM resource_history WHERE resource_type = $1 AND id = $2 AND version_id = $3`;
+
+export const LOCK_CURRENT = `
+  SELECT version_id, deleted FROM resource WHERE resource_type = $1 AND id = $2 FOR UPDATE`;
+
+/** Transaction-scoped advisory lock, serialising e.g. conditional creates on the same criteria. */
+export const ADVISORY_LOCK = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';

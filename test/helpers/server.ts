@@ -1,0 +1,68 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../server/app.js';
+import { loadConfig } from '../../server/config/load.js';
+import type { Config } from '../../server/config/schema.js';
+import { createValidator, type Validator } from '../../server/fhir/validation/index.js';
+import { createLogger } from '../../server/log.js';
+import { softwareInfo } from '../../server/software.js';
+import { createPool, type Pool } from '../../server/store/db.js';
+import { ResourceStore } from '../../server/store/resource-store.js';
+
+let validator: Validator | undefined;
+
+/** One validator per test process: building it parses the R4 definitions (~2 s). */
+export function sharedValidator(): Validator {
+  validator ??= createValidator();
+  return validator;
+}
+
+export function testDatabaseUrl(): string {
+  const url = process.env['TEST_DATABASE_URL'];
+  if (url === undefined) throw new Error('TEST_DATABASE_URL is not set: the mocha global setup did not run');
+  return url;
+}
+
+export interface TestServer {
+  /** FHIR base, e.g. http://127.0.0.1:41234/fhir */
+  readonly base: string;
+  /** Server root, e.g. http://127.0.0.1:41234 */
+  readonly root: string;
+  readonly pool: Pool;
+  close(): Promise<void>;
+}
+
+/** The real app on a free loopback port, against the test database. */
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const config = loadConfig({}, { logLevel: 'silent', ...overrides });
+  const pool = createPool(testDatabaseUrl(), 20);
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const root = `http://127.0.0.1:${port}`;
+  const app = createApp(
+    {
+      config,
+      store: new ResourceStore(pool),
+      validator: sharedValidator(),
+      log: createLogger(config.logLevel),
+      software: softwareInfo(),
+      ready: () => Promise.resolve(),
+    },
+    `${root}/fhir`,
+  );
+  const callback = app.callback();
+  server.on('request', (req, res) => {
+    void callback(req, res);
+  });
+  return {
+    base: `${root}/fhir`,
+    root,
+    pool,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pool.end();
+    },
+  };
+}
