@@ -163,10 +163,6 @@ export class ResourceStore {
     return v;
   }
 
-  match(resourceType: string, criteria: MatchCriteria, limit: number): Promise<string[]> {
-    return match(this.pool, resourceType, criteria, limit);
-  }
-
   async history(query: HistoryQuery): Promise<StoredVersion[]> {
     const { text, values } = historyStatement(query);
     const r = await this.pool.query<HistoryRow>(text, values);

@@ -34,7 +34,6 @@ export function conditionalPatch(deps: RestDeps): RouteHandler {
     const type = param(ctx, 'type');
     const ifMatch = parseVersionTag(ctx.get('if-match'), 'If-Match');
     const apply = await patchFromRequest(ctx, deps);
-    const id = await deps.repository.resolveSingle(type, rawQuery(ctx), 'Conditional patch');
-    sendWritten(ctx, deps.baseUrl, await deps.repository.patch(type, id, apply, ifMatch));
+    sendWritten(ctx, deps.baseUrl, await deps.repository.conditionalPatch(type, rawQuery(ctx), apply, ifMatch));
   };
 }

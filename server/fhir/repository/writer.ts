@@ -1,0 +1,163 @@
+import { FhirError, gone, invalid, notFound, preconditionFailed } from '../../errors/fhir-error.js';
+import { contentForStorage, type StoreTransaction } from '../../store/resource-store.js';
+import type { StoredVersion, VersionInfo, WriteMethod } from '../../store/types.js';
+import { newId } from '../model/ids.js';
+import { parseConditionalCriteria } from '../search/criteria.js';
+import type { Validator } from '../validation/index.js';
+import { isJsonObject, prepareForWrite, stamped } from './prepare.js';
+import type { Deleted, Existing, PatchFn, ResourceJson, Written } from './types.js';
+
+export function written(resource: ResourceJson, v: VersionInfo, created: boolean): Written {
+  return {
+    kind: 'written',
+    resource: stamped(resource, v.versionId, v.lastUpdated),
+    resourceType: resource.resourceType,
+    id: String(resource['id']),
+    versionId: v.versionId,
+    lastUpdated: v.lastUpdated,
+    created,
+  };
+}
+
+const multipleMatches = (what: string): FhirError =>
+  new FhirError('multipleMatches', `${what}: the criteria match more than one resource`);
+
+/** Lock key for a conditional interaction, so that racing ones on equal criteria serialise. */
+const criteriaLockKey = (resourceType: string, query: string): string =>
+  `cond:${resourceType}?${[...new URLSearchParams(query)].map(([k, v]) => `${k}=${v}`).sort().join('&')}`;
+
+export interface CreateOptions {
+  /** Conditional create criteria (If-None-Exist / Bundle entry.request.ifNoneExist). */
+  readonly ifNoneExist?: string;
+  /** A server-chosen id decided beforehand (Bundles assign ids to urn:uuid entries first). */
+  readonly id?: string;
+}
+
+/**
+ * The FHIR write semantics (https://hl7.org/fhir/R4/http.html) inside one open
+ * database transaction. The Repository runs each REST write in its own
+ * transaction; a transaction Bundle runs all its entries through one writer.
+ */
+export class TransactionWriter {
+  constructor(
+    private readonly tx: StoreTransaction,
+    private readonly validator: Validator,
+  ) {}
+
+  /** The current version (deleted ones included), read inside the transaction. */
+  current(resourceType: string, id: string): Promise<StoredVersion | undefined> {
+    return this.tx.read(resourceType, id);
+  }
+
+  /** create, or conditional create (https://hl7.org/fhir/R4/http.html#ccreate). */
+  async create(resourceType: string, body: unknown, options: CreateOptions = {}): Promise<Written | Existing> {
+    const resource = prepareForWrite(this.validator, resourceType, body, options.id ?? newId());
+    if (options.ifNoneExist !== undefined) {
+      const criteria = parseConditionalCriteria(options.ifNoneExist);
+      await this.tx.lock(criteriaLockKey(resourceType, options.ifNoneExist));
+      const [first, second] = await this.tx.match(resourceType, criteria, 2);
+      if (second !== undefined) throw multipleMatches('Conditional create');
+      if (first !== undefined) {
+        const stored = await this.tx.read(resourceType, first);
+        if (stored !== undefined) return { kind: 'existing', stored };
+      }
+    }
+    const v = await this.tx.insertFirst(resourceType, String(resource['id']), contentForStorage(resource), 'POST');
+    if (v === undefined) throw new FhirError('conflict', `${resourceType}/${String(resource['id'])} already exists`);
+    return written(resource, v, true);
+  }
+
+  /** update, or update-as-create for an unknown id (https://hl7.org/fhir/R4/http.html#update). */
+  async update(resourceType: string, id: string, body: unknown, ifMatch?: number): Promise<Written> {
+    if (isJsonObject(body) && body['id'] !== id) {
+      throw invalid(`The id in the body (${String(body['id'])}) does not match the URL (${id})`, [`${resourceType}.id`]);
+    }
+    const resource = prepareForWrite(this.validator, resourceType, body, id);
+    return this.putLocked(resource, ifMatch, 'PUT');
+  }
+
+  /** Conditional update (https://hl7.org/fhir/R4/http.html#cond-update). */
+  async conditionalUpdate(resourceType: string, query: string, body: unknown, ifMatch?: number): Promise<Written> {
+    const criteria = parseConditionalCriteria(query);
+    const bodyId = isJsonObject(body) && typeof body['id'] === 'string' ? body['id'] : undefined;
+    await this.tx.lock(criteriaLockKey(resourceType, query));
+    const [first, second] = await this.tx.match(resourceType, criteria, 2);
+    if (second !== undefined) throw multipleMatches('Conditional update');
+    if (first !== undefined && bodyId !== undefined && bodyId !== first) {
+      throw invalid(`The id in the body (${bodyId}) is not the id of the matching resource (${first})`);
+    }
+    const resource = prepareForWrite(this.validator, resourceType, body, first ?? bodyId ?? newId());
+    return this.putLocked(resource, ifMatch, first === undefined && bodyId === undefined ? 'POST' : 'PUT');
+  }
+
+  /** Writes the next version of a resource under its row lock; creates it when absent. */
+  private async putLocked(resource: ResourceJson, ifMatch: number | undefined, method: WriteMethod): Promise<Written> {
+    const { resourceType } = resource;
+    const id = String(resource['id']);
+    const content = contentForStorage(resource);
+    for (;;) {
+      const current = await this.tx.lockCurrent(resourceType, id);
+      if (current === undefined) {
+        if (ifMatch !== undefined) throw preconditionFailed(`${resourceType}/${id} does not exist, so If-Match cannot hold`);
+        const v = await this.tx.insertFirst(resourceType, id, content, method);
+        if (v !== undefined) return written(resource, v, true);
+        continue; // created concurrently: lock the new row and write the next version
+      }
+      if (ifMatch !== undefined && ifMatch !== current.versionId) {
+        throw preconditionFailed(`If-Match version ${ifMatch} is not the current version ${current.versionId}`);
+      }
+      const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, content, method);
+      return written(resource, v, current.deleted);
+    }
+  }
+
+  /** PATCH (https://hl7.org/fhir/R4/http.html#patch): the patched result is validated like any write. */
+  async patch(resourceType: string, id: string, apply: PatchFn, ifMatch?: number): Promise<Written> {
+    const current = await this.tx.lockCurrent(resourceType, id);
+    if (current === undefined) throw notFound(`${resourceType}/${id} is not known`);
+    if (current.deleted) throw gone(`${resourceType}/${id} was deleted`);
+    if (ifMatch !== undefined && ifMatch !== current.versionId) {
+      throw preconditionFailed(`If-Match version ${ifMatch} is not the current version ${current.versionId}`);
+    }
+    const stored = await this.tx.read(resourceType, id);
+    if (stored?.json == null) throw notFound(`${resourceType}/${id} is not known`);
+    const patched = apply(JSON.parse(stored.json) as Record<string, unknown>);
+    if (patched['id'] !== id || patched['resourceType'] !== resourceType) {
+      throw invalid('A patch may not change the resource type or id');
+    }
+    const resource = prepareForWrite(this.validator, resourceType, patched, id);
+    const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, contentForStorage(resource), 'PATCH');
+    return written(resource, v, false);
+  }
+
+  /** The single id matching conditional criteria (404 none, 412 several). */
+  async resolveSingle(resourceType: string, query: string, what: string): Promise<string> {
+    const [first, second] = await this.tx.match(resourceType, parseConditionalCriteria(query), 2);
+    if (second !== undefined) throw multipleMatches(what);
+    if (first === undefined) throw notFound(`${what}: no ${resourceType} matches the criteria`);
+    return first;
+  }
+
+  /** Logical delete (https://hl7.org/fhir/R4/http.html#delete); deleting a deleted or unknown resource does nothing. */
+  async delete(resourceType: string, id: string, ifMatch?: number): Promise<Deleted> {
+    const current = await this.tx.lockCurrent(resourceType, id);
+    if (current === undefined || current.deleted) {
+      if (ifMatch !== undefined && ifMatch !== current?.versionId) throw preconditionFailed('If-Match does not hold');
+      return { kind: 'deleted', versionId: undefined };
+    }
+    if (ifMatch !== undefined && ifMatch !== current.versionId) {
+      throw preconditionFailed(`If-Match version ${ifMatch} is not the current version ${current.versionId}`);
+    }
+    const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, null, 'DELETE');
+    return { kind: 'deleted', versionId: v.versionId };
+  }
+
+  /** Conditional delete: no match does nothing, one match is deleted, several give 412. */
+  async conditionalDelete(resourceType: string, query: string): Promise<Deleted> {
+    await this.tx.lock(criteriaLockKey(resourceType, query));
+    const [first, second] = await this.tx.match(resourceType, parseConditionalCriteria(query), 2);
+    if (second !== undefined) throw multipleMatches('Conditional delete');
+    if (first === undefined) return { kind: 'deleted', versionId: undefined };
+    return this.delete(resourceType, first);
+  }
+}
