@@ -11,6 +11,16 @@ function withoutServerMeta(r: Record<string, unknown>): Record<string, unknown> 
   return Object.keys(kept).length === 0 ? rest : { ...rest, meta: kept };
 }
 
+/**
+ * Examples that break the R4 specification itself, with the rule they break. The
+ * server must reject them (422); the README lists them too.
+ */
+const INVALID_EXAMPLES: Readonly<Record<string, string>> = {
+  // Questionnaire.item.linkId is 1..1 (https://hl7.org/fhir/R4/questionnaire-definitions.html#Questionnaire.item.linkId);
+  // 32 nested display items of this example have no linkId.
+  'Questionnaire-qs1.json': 'Questionnaire.item.linkId',
+};
+
 describe('official R4 examples (hl7.fhir.r4.examples@4.0.1)', function () {
   this.timeout(300_000);
   let s: TestServer;
@@ -34,6 +44,14 @@ describe('official R4 examples (hl7.fhir.r4.examples@4.0.1)', function () {
         const { resourceType, id } = ex.resource;
         types.add(resourceType);
         const put = await fhirRequest(`${s.base}/${resourceType}/${id}`, { method: 'PUT', body: ex.resource });
+        const brokenRule = INVALID_EXAMPLES[ex.file];
+        if (brokenRule !== undefined) {
+          const issues = (put.body?.['issue'] ?? []) as { diagnostics?: string }[];
+          if (put.status !== 422 || !issues.every((i) => (i.diagnostics ?? '').includes("'linkId'"))) {
+            failures.push(`${ex.file}: expected 422 for ${brokenRule}, got ${put.status}`);
+          }
+          continue;
+        }
         if (put.status !== 201 && put.status !== 200) {
           failures.push(`${ex.file}: PUT ${put.status} ${put.text.slice(0, 300)}`);
           continue;

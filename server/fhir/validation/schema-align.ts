@@ -32,11 +32,17 @@ export interface AlignReport {
   readonly missing: readonly string[];
 }
 
+const DEFINITIONS = '#/definitions/';
+
+/** `X` for a `#/definitions/X` reference. */
+function refName(ref: unknown): string | undefined {
+  return typeof ref === 'string' && ref.startsWith(DEFINITIONS) ? ref.slice(DEFINITIONS.length) : undefined;
+}
+
 /** The `#/definitions/X` a property points at, directly or through `items`. */
 export function refTarget(prop: unknown): string | undefined {
   if (!isJsonObject(prop)) return undefined;
-  const ref = prop['$ref'] ?? (isJsonObject(prop['items']) ? prop['items']['$ref'] : undefined);
-  return typeof ref === 'string' && ref.startsWith('#/definitions/') ? ref.slice('#/definitions/'.length) : undefined;
+  return refName(prop['$ref'] ?? (isJsonObject(prop['items']) ? prop['items']['$ref'] : undefined));
 }
 
 /**
@@ -49,7 +55,7 @@ function hasTwin(name: string, child: ChildSpec): boolean {
 }
 
 function twinSchema(child: ChildSpec): JsonObject {
-  const element = { $ref: '#/definitions/Element' };
+  const element = { $ref: `${DEFINITIONS}Element` };
   return child.repeating ? { type: 'array', items: element } : element;
 }
 
@@ -100,7 +106,7 @@ function alignProperty(
   }
   if (twin) return undefined;
   if (child.primitive && isInlinePrimitive(props[prop])) {
-    props[prop] = { $ref: `#/definitions/${child.type}` };
+    props[prop] = { $ref: `${DEFINITIONS}${child.type}` };
     r.normalized.push(`${defName}.${prop}`);
   }
   if (enumerate(props[prop], child, codesOf)) r.enumerated.push(`${table.key}.${prop}`);

@@ -6,7 +6,6 @@ import { ajvIssues } from './ajv-issues.js';
 import type { ElementTables } from './element-tables.js';
 import { loadFhirSchema } from './fhir-schema.js';
 import { Locator } from './fhir-path.js';
-import { errorIssue } from './issues.js';
 
 /**
  * ajv compiled once against the prepared R4 JSON schema (fhir-schema.ts); ~1-2 s, so callers
@@ -27,16 +26,7 @@ export class SchemaValidator {
 
   /** Issues for one resource whose resourceType is a known R4 type. */
   validate(resource: JsonObject): Issue[] {
-    try {
-      if (this.validateFn(resource)) return [];
-    } catch (err: unknown) {
-      // The JavaScript regex engine can run out of stack on multi-megabyte strings (the
-      // `code` pattern, for one); the request is then too big to check, not a server fault.
-      if (err instanceof RangeError) {
-        return [errorIssue('too-costly', `A value is too large to validate: ${err.message}`)];
-      }
-      throw err;
-    }
+    if (this.validateFn(resource)) return [];
     return ajvIssues(this.validateFn.errors ?? [], resource, this.locator);
   }
 }
