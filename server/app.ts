@@ -4,6 +4,8 @@ import type { Config } from './config/schema.js';
 import { FhirError, notFound } from './errors/fhir-error.js';
 import { buildCapabilityStatement, type SoftwareInfo } from './fhir/capability-statement.js';
 import { Repository } from './fhir/repository/repository.js';
+import { OPERATIONS } from './fhir/operations/registry.js';
+import { operationDispatcher } from './fhir/rest/operation.js';
 import { fhirRouter, methodNotAllowed, ROUTES } from './fhir/rest/routes.js';
 import type { Validator } from './fhir/validation/index.js';
 import { errorHandler } from './http/error-handler.js';
@@ -46,7 +48,7 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: false });
   const metrics = createMetrics();
   const repository = new Repository(deps.store, deps.validator);
-  const capabilityStatement = buildCapabilityStatement(ROUTES, baseUrl, deps.software);
+  const capabilityStatement = buildCapabilityStatement(ROUTES, OPERATIONS, baseUrl, deps.software);
   const fhir = fhirRouter({
     repository,
     baseUrl,
@@ -61,6 +63,7 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   app.use(health.routes());
   app.use(notFoundFallback);
   app.use(negotiate);
+  app.use(operationDispatcher(OPERATIONS, { repository, validator: deps.validator, baseUrl }, deps.config.maxBodyBytes));
   app.use(fhir.routes());
   app.use(fhir.allowedMethods({ throw: true, methodNotAllowed, notImplemented: () => new FhirError('methodNotAllowed', 'Not implemented') }));
   return app;

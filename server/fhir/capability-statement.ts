@@ -1,5 +1,6 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
 import { RESOURCE_TYPES } from './model/resource-types.js';
+import type { FhirOperation } from './operations/types.js';
 import type { RouteSpec, SystemInteraction, TypeInteraction } from './rest/routes.js';
 
 export interface SoftwareInfo {
@@ -25,7 +26,21 @@ const TYPE_ORDER: readonly TypeInteraction[] = [
  * (https://hl7.org/fhir/R4/capabilitystatement.html): an interaction is listed
  * only if a route implements it.
  */
-export function buildCapabilityStatement(routes: readonly RouteSpec[], baseUrl: string, sw: SoftwareInfo): CapabilityStatement {
+function withOperations(ops: readonly FhirOperation[]): { operation?: { name: string; definition: string }[] } {
+  return ops.length === 0 ? {} : { operation: operationRefs(ops) };
+}
+
+/** CapabilityStatement.rest.resource.operation / rest.operation entries. */
+function operationRefs(ops: readonly FhirOperation[]): { name: string; definition: string }[] {
+  return ops.map((o) => ({ name: o.code, definition: o.definition.url ?? `OperationDefinition/${o.code}` }));
+}
+
+export function buildCapabilityStatement(
+  routes: readonly RouteSpec[],
+  operations: readonly FhirOperation[],
+  baseUrl: string,
+  sw: SoftwareInfo,
+): CapabilityStatement {
   const implemented = new Set(routes.map((r) => r.interaction));
   const typeInteractions = TYPE_ORDER.filter((i) => implemented.has(i));
   const system: SystemInteraction[] = implemented.has('history-system') ? ['history-system'] : [];
@@ -41,7 +56,13 @@ export function buildCapabilityStatement(routes: readonly RouteSpec[], baseUrl: 
     conditionalRead: 'full-support',
     conditionalUpdate: conditional.includes('update'),
     conditionalDelete: conditional.includes('delete') ? 'single' : 'not-supported',
+    ...withOperations(
+      operations.filter(
+        (o) => o.levels.some((l) => l !== 'system') && (o.resourceTypes === '*' || o.resourceTypes.includes(type)),
+      ),
+    ),
   }));
+  const systemOps = operations.filter((o) => o.levels.includes('system'));
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -59,6 +80,7 @@ export function buildCapabilityStatement(routes: readonly RouteSpec[], baseUrl: 
         documentation: 'All R4 resource types are stored with full version history.',
         resource,
         interaction: system.map((code) => ({ code })),
+        ...withOperations(systemOps),
       },
     ],
   };

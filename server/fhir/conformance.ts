@@ -1,6 +1,7 @@
 import type { CapabilityStatement } from 'fhir/r4.js';
 import { softwareInfo } from '../software.js';
 import { buildCapabilityStatement } from './capability-statement.js';
+import { OPERATIONS } from './operations/registry.js';
 import { ROUTES } from './rest/routes.js';
 
 /** The base URL written into the committed statement (conformance/capability-statement.json). */
@@ -8,5 +9,5 @@ export const COMMITTED_BASE_URL = 'http://127.0.0.1:8080/fhir';
 
 /** The statement as committed, for the generator script and the diff test. */
 export function committedCapabilityStatement(): CapabilityStatement {
-  return buildCapabilityStatement(ROUTES, COMMITTED_BASE_URL, softwareInfo());
+  return buildCapabilityStatement(ROUTES, OPERATIONS, COMMITTED_BASE_URL, softwareInfo());
 }
