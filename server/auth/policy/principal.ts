@@ -1,0 +1,30 @@
+import type { ResourceScope } from '../scopes/smart-scope.js';
+import type { Role } from './roles.js';
+
+/**
+ * Who is asking, as the bearer token says: a user acting through an app
+ * (SMART App Launch) or a backend client acting for itself (Backend Services).
+ */
+export interface Principal {
+  readonly kind: 'user' | 'system';
+  readonly clientId: string;
+  /** Account id (the token's `sub`) for users. */
+  readonly subject?: string;
+  readonly username?: string;
+  readonly role?: Role;
+  /** The user's FHIR resource, relative (`Practitioner/123`). */
+  readonly fhirUser?: string;
+  /** Patient in launch context: `patient/` scopes are confined to its compartment. */
+  readonly patient?: string;
+  /** For the `patient` role: the user's own Patient, to which `user/` scopes are confined too. */
+  readonly ownPatient?: string;
+  readonly encounter?: string;
+  /** Granted clinical scopes. */
+  readonly scopes: readonly ResourceScope[];
+  /** Grant the token belongs to (for revocation and audit). */
+  readonly grantId?: string;
+  /** A hash of the token (never the token itself), for the audit trail. */
+  readonly tokenHash: string;
+  /** Expiry, epoch seconds. */
+  readonly expiresAt: number;
+}
