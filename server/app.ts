@@ -2,6 +2,7 @@ import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema.js';
 import { FhirError, notFound } from './errors/fhir-error.js';
+import { BundleProcessor } from './fhir/bundle/bundle-processor.js';
 import { buildCapabilityStatement, type SoftwareInfo } from './fhir/capability-statement.js';
 import { Repository } from './fhir/repository/repository.js';
 import { OPERATIONS } from './fhir/operations/registry.js';
@@ -55,6 +56,8 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
     maxBodyBytes: deps.config.maxBodyBytes,
     historyDefaultCount: deps.config.historyDefaultCount,
     historyMaxCount: deps.config.historyMaxCount,
+    bundles: new BundleProcessor({ repository, serverBase: baseUrl, maxEntries: deps.config.bundleMaxEntries }),
+    bundleMaxBytes: deps.config.bundleMaxBytes,
     capabilityStatement,
   });
   const health = healthRouter({ store: deps.store, ready: deps.ready, metrics });

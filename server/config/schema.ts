@@ -96,6 +96,22 @@ export const SETTINGS = {
     max: 600000,
     doc: 'On SIGTERM, how long in-flight requests may finish before the process exits.',
   },
+  bundleMaxEntries: {
+    env: 'BUNDLE_MAX_ENTRIES',
+    type: 'integer',
+    default: 20000,
+    min: 1,
+    max: 1000000,
+    doc: 'Most entries accepted in one batch or transaction Bundle (POST /fhir); more get 413.',
+  },
+  bundleMaxBytes: {
+    env: 'BUNDLE_MAX_BYTES',
+    type: 'integer',
+    default: 64 * 1024 * 1024,
+    min: 1024,
+    max: 1024 * 1024 * 1024,
+    doc: 'Largest batch or transaction Bundle body accepted (POST /fhir); larger bodies get 413.',
+  },
 } as const satisfies Record<string, Setting>;
 
 export type SettingKey = keyof typeof SETTINGS;

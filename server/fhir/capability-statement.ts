@@ -21,6 +21,9 @@ const TYPE_ORDER: readonly TypeInteraction[] = [
   'create',
 ];
 
+/** System-level interactions (https://hl7.org/fhir/R4/valueset-system-restful-interaction.html). */
+const SYSTEM_ORDER: readonly SystemInteraction[] = ['transaction', 'batch', 'history-system'];
+
 /**
  * The CapabilityStatement derived from the route table
  * (https://hl7.org/fhir/R4/capabilitystatement.html): an interaction is listed
@@ -43,7 +46,7 @@ export function buildCapabilityStatement(
 ): CapabilityStatement {
   const implemented = new Set(routes.map((r) => r.interaction));
   const typeInteractions = TYPE_ORDER.filter((i) => implemented.has(i));
-  const system: SystemInteraction[] = implemented.has('history-system') ? ['history-system'] : [];
+  const system = SYSTEM_ORDER.filter((i) => implemented.has(i));
   const conditional = routes.filter((r) => r.name.endsWith('-conditional')).map((r) => r.interaction);
   const resource: CapabilityStatementRestResource[] = [...RESOURCE_TYPES].sort().map((type) => ({
     type: type as CapabilityStatementRestResource['type'],

@@ -32,10 +32,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** The real app on a free loopback port, against the test database. */
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+/** The real app on a free loopback port, against the test database (or another, already migrated, one). */
+export async function startTestServer(overrides: Partial<Config> = {}, databaseUrl: string = testDatabaseUrl()): Promise<TestServer> {
   const config = loadConfig({}, { logLevel: 'silent', ...overrides });
-  const pool = createPool(testDatabaseUrl(), 20);
+  const pool = createPool(databaseUrl, 20);
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -130,6 +130,17 @@ export class TransactionWriter {
     return written(resource, v, false);
   }
 
+  /**
+   * Takes the criteria locks of several conditional interactions up front, in one fixed
+   * (sorted) order, so that Bundles racing on overlapping criteria queue instead of
+   * deadlocking. The later create / update / delete re-takes its own lock, which
+   * PostgreSQL grants at once to the transaction that already holds it.
+   */
+  async lockCriteria(items: readonly { readonly resourceType: string; readonly query: string }[]): Promise<void> {
+    const keys = [...new Set(items.map((i) => criteriaLockKey(i.resourceType, i.query)))].sort();
+    for (const key of keys) await this.tx.lock(key);
+  }
+
   /** The single id matching conditional criteria (404 none, 412 several). */
   async resolveSingle(resourceType: string, query: string, what: string): Promise<string> {
     const [first, second] = await this.tx.match(resourceType, parseConditionalCriteria(query), 2);

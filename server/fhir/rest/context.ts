@@ -1,4 +1,5 @@
 import type { RouterContext } from '@koa/router';
+import type { BundleProcessor } from '../bundle/bundle-processor.js';
 import type { Repository } from '../repository/repository.js';
 import type { AppState } from '../../http/state.js';
 
@@ -13,6 +14,10 @@ export interface RestDeps {
   readonly maxBodyBytes: number;
   readonly historyDefaultCount: number;
   readonly historyMaxCount: number;
+  /** Batch and transaction Bundles (POST [base]); one per app. */
+  readonly bundles: BundleProcessor;
+  /** Largest Bundle body (BUNDLE_MAX_BYTES). */
+  readonly bundleMaxBytes: number;
 }
 
 /** A path parameter the route pattern guarantees. */

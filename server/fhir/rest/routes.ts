@@ -3,6 +3,7 @@ import { FhirError, notFound } from '../../errors/fhir-error.js';
 import type { AppState } from '../../http/state.js';
 import { isResourceType } from '../model/resource-types.js';
 import { capabilities, type CapabilityDeps } from './capabilities.js';
+import { bundle } from './bundle.js';
 import type { RestDeps, RouteHandler } from './context.js';
 import { create } from './create.js';
 import { conditionalDelete, deleteResource } from './delete.js';
@@ -22,7 +23,7 @@ export type TypeInteraction =
   | 'history-instance'
   | 'history-type'
   | 'create';
-export type SystemInteraction = 'history-system';
+export type SystemInteraction = 'transaction' | 'batch' | 'history-system';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -40,6 +41,9 @@ export interface RouteSpec {
 
 export const ROUTES: readonly RouteSpec[] = [
   { name: 'capabilities', method: 'get', path: '/metadata', interaction: 'capabilities', handler: capabilities },
+  // One endpoint serves both (the Bundle's type decides); listed twice for the CapabilityStatement.
+  { name: 'transaction', method: 'post', path: '/', interaction: 'transaction', handler: bundle },
+  { name: 'batch', method: 'post', path: '/', interaction: 'batch', handler: bundle },
   { name: 'history-system', method: 'get', path: '/_history', interaction: 'history-system', handler: (d) => history(d, 'system') },
   { name: 'history-type', method: 'get', path: '/:type/_history', interaction: 'history-type', handler: (d) => history(d, 'type') },
   { name: 'vread', method: 'get', path: '/:type/:id/_history/:vid', interaction: 'vread', handler: vread },

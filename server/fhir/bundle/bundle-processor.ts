@@ -1,0 +1,75 @@
+import { FhirError, invalid } from '../../errors/fhir-error.js';
+import { isJsonObject } from '../model/json-object.js';
+import type { Repository } from '../repository/repository.js';
+import { runBatch } from './batch.js';
+import { namedEntryError } from './entry-error.js';
+import { parseEntry, type EntryRequest } from './entry-request.js';
+import { LinkWalker } from './link-walker.js';
+import { runTransaction, type BundleDeps } from './transaction.js';
+import type { BundleKind, BundleResult } from './types.js';
+
+export interface BundleProcessorOptions {
+  readonly repository: Repository;
+  /** Public FHIR base without trailing slash: absolute request URLs must start with it. */
+  readonly serverBase: string;
+  /** Most entries in one Bundle (BUNDLE_MAX_ENTRIES). */
+  readonly maxEntries: number;
+}
+
+function bundleKind(body: unknown): { kind: BundleKind; entries: readonly unknown[] } {
+  if (!isJsonObject(body) || body['resourceType'] !== 'Bundle') {
+    throw invalid('POST to the FHIR base takes a Bundle of type batch or transaction (http.html#transaction)', ['Bundle']);
+  }
+  const kind = body['type'];
+  if (kind !== 'batch' && kind !== 'transaction') {
+    throw invalid(`Bundle.type must be batch or transaction here, not ${kind === undefined ? 'missing' : JSON.stringify(kind)}`, ['Bundle.type']);
+  }
+  const entries = body['entry'];
+  if (entries !== undefined && !Array.isArray(entries)) throw invalid('Bundle.entry must be an array', ['Bundle.entry']);
+  return { kind, entries: entries ?? [] };
+}
+
+/**
+ * Batch and transaction Bundles (https://hl7.org/fhir/R4/http.html#transaction), free of
+ * HTTP: the REST route and the bulk importer both come through here, so a loaded file
+ * is processed exactly as if it had been posted.
+ */
+export class BundleProcessor {
+  private readonly deps: BundleDeps;
+
+  constructor(private readonly options: BundleProcessorOptions) {
+    this.deps = { repository: options.repository, walker: LinkWalker.fromR4Definitions(), serverBase: options.serverBase };
+  }
+
+  /**
+   * Processes a parsed Bundle. A transaction either succeeds as a whole or throws the
+   * failing entry's FhirError, named (`Bundle.entry[3]`); a batch never throws for an
+   * entry, each carries its own outcome.
+   */
+  async process(body: unknown): Promise<BundleResult> {
+    const { kind, entries } = bundleKind(body);
+    if (entries.length > this.options.maxEntries) {
+      throw new FhirError('tooLarge', `The Bundle has ${entries.length} entries; at most ${this.options.maxEntries} are accepted (BUNDLE_MAX_ENTRIES)`, {
+        expression: ['Bundle.entry'],
+      });
+    }
+    const parsed = entries.map((raw, i): EntryRequest | FhirError => {
+      try {
+        return parseEntry(raw, i, this.options.serverBase);
+      } catch (err) {
+        if (!(err instanceof FhirError)) throw err;
+        return kind === 'transaction' ? (namedEntryError(err, i, 'entry') as FhirError) : err;
+      }
+    });
+    const entryTypes = parsed.map((e, i) => (e instanceof Error ? typeOf(entries[i]) : e.resourceType));
+    if (kind === 'batch') return { kind, outcomes: await runBatch(this.deps, parsed), entryTypes };
+    const bad = parsed.find((e): e is FhirError => e instanceof Error);
+    if (bad !== undefined) throw bad;
+    return { kind, outcomes: await runTransaction(this.deps, parsed as EntryRequest[]), entryTypes };
+  }
+}
+
+function typeOf(raw: unknown): string {
+  const resource = isJsonObject(raw) ? raw['resource'] : undefined;
+  return isJsonObject(resource) && typeof resource['resourceType'] === 'string' ? resource['resourceType'] : 'unknown';
+}

@@ -1,0 +1,161 @@
+import { conflict, gone, invalid, notFound } from '../../errors/fhir-error.js';
+import { newId } from '../model/ids.js';
+import type { Repository } from '../repository/repository.js';
+import type { TransactionWriter } from '../repository/writer.js';
+import { BundleLinks } from './bundle-links.js';
+import { asFhirError, namedEntryError } from './entry-error.js';
+import { executeWrite, matchOrNone, outcomeIdentity, type EntryContext } from './entry-executor.js';
+import { conditionalCriteria, criteriaKey, PHASES, phaseEntries } from './entry-order.js';
+import type { EntryRequest } from './entry-request.js';
+import type { LinkWalker } from './link-walker.js';
+import { readEntry, searchPending } from './read-entry.js';
+import type { EntryOutcome } from './types.js';
+
+export interface BundleDeps {
+  readonly repository: Repository;
+  readonly walker: LinkWalker;
+  /** Public FHIR base without trailing slash. */
+  readonly serverBase: string;
+}
+
+type Slots = (EntryOutcome | undefined)[];
+
+const failed = (err: unknown): EntryOutcome => ({ kind: 'failed', error: asFhirError(err) });
+
+async function guarded(e: EntryRequest, slots: Slots, fn: () => Promise<EntryOutcome | undefined>): Promise<void> {
+  try {
+    slots[e.index] = await fn();
+  } catch (err) {
+    throw namedEntryError(err, e.index, e.label);
+  }
+}
+
+/**
+ * Binds every POST / PUT entry's full URL to the id it will have before anything is
+ * written, so links between entries (circular ones included) can be rewritten in one
+ * pass: a plain POST gets the id chosen for it, a conditional create or update the id
+ * of its match, if any (http.html#trules: conditional creates and updates resolve first).
+ */
+async function bindTarget(ctx: EntryContext, e: EntryRequest, id: string, byCriteria: Map<string, string>): Promise<string | undefined> {
+  if (e.method === 'POST') {
+    let target = id;
+    let created = true;
+    if (e.ifNoneExist !== undefined) {
+      // Two entries with the same criteria are one resource: the second finds the first.
+      const key = criteriaKey(e.resourceType, e.ifNoneExist);
+      const match = byCriteria.get(key) ?? (await matchOrNone(ctx.writer, e.resourceType, e.ifNoneExist, 'Conditional create'));
+      created = match === undefined;
+      target = match ?? id;
+      byCriteria.set(key, target);
+    }
+    ctx.links.bind(e.fullUrl, { resourceType: e.resourceType, id: target, ...(created ? { versionId: 1 } : {}) });
+    return target;
+  }
+  if (e.id !== undefined) {
+    ctx.links.bind(e.fullUrl, { resourceType: e.resourceType, id: e.id });
+    return undefined;
+  }
+  if (e.method !== 'PUT' || e.query === undefined) return undefined;
+  const bodyId = typeof e.resource?.['id'] === 'string' ? e.resource['id'] : undefined;
+  const target = (await matchOrNone(ctx.writer, e.resourceType, e.query, 'Conditional update')) ?? bodyId ?? id;
+  ctx.links.bind(e.fullUrl, { resourceType: e.resourceType, id: target });
+  return target;
+}
+
+/**
+ * Binds every POST / PUT / PATCH entry's full URL to the id it will have before
+ * anything is written, so links between entries (circular ones included) are
+ * rewritten in one pass: a plain POST gets the id chosen for it, a conditional create
+ * or update the id of its match, if any (http.html#trules).
+ */
+async function bindTargets(ctx: EntryContext, entries: readonly EntryRequest[], planned: ReadonlyMap<number, string>): Promise<Map<number, string>> {
+  const chosen = new Map<number, string>();
+  const byCriteria = new Map<string, string>();
+  for (const e of entries) {
+    try {
+      const target = await bindTarget(ctx, e, planned.get(e.index) ?? newId(), byCriteria);
+      if (target !== undefined) chosen.set(e.index, target);
+    } catch (err) {
+      throw namedEntryError(err, e.index, e.label);
+    }
+  }
+  return chosen;
+}
+
+/** A resource may appear in a transaction only once (http.html#trules). */
+function claim(claimed: Map<string, number>, e: EntryRequest, o: EntryOutcome | undefined): void {
+  const key = o === undefined ? undefined : outcomeIdentity(o);
+  if (key === undefined) return;
+  const other = claimed.get(key);
+  if (other !== undefined && other !== e.index) {
+    throw invalid(`Bundle.entry[${other}] also acts on ${key}: a resource can only appear in a transaction once (http.html#trules)`);
+  }
+  claimed.set(key, e.index);
+}
+
+/** A written id must be the one links were rewritten to; anything else would leave dangling references. */
+function checkBound(e: EntryRequest, o: EntryOutcome, expected: string | undefined): void {
+  const actual = o.kind === 'written' ? o.written.id : o.kind === 'existing' ? o.stored.id : undefined;
+  if (expected !== undefined && actual !== undefined && actual !== expected) {
+    throw conflict(`${e.resourceType} matching the criteria changed while the transaction ran; retry`);
+  }
+}
+
+/** GET / HEAD inside the transaction: sees its writes; a failure rolls everything back. */
+async function readInTransaction(w: TransactionWriter, e: EntryRequest): Promise<EntryOutcome | undefined> {
+  if (e.id === undefined) throw searchPending();
+  const current = await w.current(e.resourceType, e.id);
+  if (current === undefined) throw notFound(`${e.resourceType}/${e.id} is not known`);
+  const head = e.method === 'HEAD';
+  if (e.versionId === undefined || e.versionId === current.versionId) {
+    if (current.deleted) throw gone(`${e.resourceType}/${e.id} was deleted`);
+    return { kind: 'read', stored: current, head };
+  }
+  if (e.versionId > current.versionId) throw notFound(`${e.resourceType}/${e.id}/_history/${e.versionId} is not known`);
+  return undefined; // an older version: history rows never change, read it after the commit
+}
+
+async function attempt(deps: BundleDeps, w: TransactionWriter, entries: readonly EntryRequest[], planned: ReadonlyMap<number, string>): Promise<Slots> {
+  const ctx: EntryContext = { writer: w, walker: deps.walker, links: new BundleLinks(deps.serverBase, entries.map((e) => e.fullUrl)) };
+  const slots: Slots = entries.map(() => undefined);
+  const claimed = new Map<string, number>();
+  await w.lockCriteria(conditionalCriteria(entries));
+  const [deletes = [], posts = [], puts = [], reads = []] = PHASES.map((p) => phaseEntries(entries, p));
+  for (const e of deletes) {
+    await guarded(e, slots, async () => {
+      const o = await executeWrite(ctx, e, undefined);
+      claim(claimed, e, o);
+      return o;
+    });
+  }
+  const chosen = await bindTargets(ctx, [...posts, ...puts], planned);
+  for (const e of [...posts, ...puts]) {
+    await guarded(e, slots, async () => {
+      const o = await executeWrite(ctx, e, chosen.get(e.index));
+      checkBound(e, o, chosen.get(e.index));
+      claim(claimed, e, o);
+      return o;
+    });
+  }
+  for (const e of reads) await guarded(e, slots, () => readInTransaction(w, e));
+  return slots;
+}
+
+/**
+ * A transaction Bundle (https://hl7.org/fhir/R4/http.html#transaction): every entry
+ * through one TransactionWriter, in one database transaction, all or nothing. The
+ * conditional criteria are locked up front in sorted order (no lock-order deadlocks
+ * between Bundles); a deadlock or serialization failure that still happens is retried
+ * by the store with the whole Bundle. Throws the failing entry's error, named.
+ */
+export async function runTransaction(deps: BundleDeps, entries: readonly EntryRequest[]): Promise<EntryOutcome[]> {
+  const planned = new Map<number, string>();
+  for (const e of entries) if (e.method === 'POST' || (e.method === 'PUT' && e.id === undefined)) planned.set(e.index, newId());
+  const slots = await deps.repository.transaction((w) => attempt(deps, w, entries, planned));
+  const out: EntryOutcome[] = [];
+  for (const e of entries) {
+    // Older versions were checked to exist inside the transaction; only their content is read now.
+    out.push(slots[e.index] ?? (await readEntry(deps.repository, e).catch((err: unknown) => failed(err))));
+  }
+  return out;
+}

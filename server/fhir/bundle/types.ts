@@ -1,0 +1,29 @@
+import type { FhirError } from '../../errors/fhir-error.js';
+import type { StoredVersion } from '../../store/types.js';
+import type { Deleted, Written } from '../repository/types.js';
+
+/** `Prefer: return=` of the request, applied to every entry (https://hl7.org/fhir/R4/http.html#ops). */
+export type ReturnPreference = 'minimal' | 'representation' | 'OperationOutcome';
+
+/** What became of one entry. */
+export type EntryOutcome =
+  /** POST that created, PUT (201 / 200), PATCH (200). */
+  | { readonly kind: 'written'; readonly written: Written }
+  /** Conditional create that matched an existing resource (200, nothing written). */
+  | { readonly kind: 'existing'; readonly stored: StoredVersion }
+  /** DELETE; `id` is undefined when conditional criteria matched nothing. */
+  | { readonly kind: 'deleted'; readonly resourceType: string; readonly id: string | undefined; readonly deleted: Deleted }
+  /** GET / HEAD. */
+  | { readonly kind: 'read'; readonly stored: StoredVersion; readonly head: boolean }
+  /** A batch entry that failed on its own (transactions fail as a whole instead). */
+  | { readonly kind: 'failed'; readonly error: FhirError };
+
+export type BundleKind = 'batch' | 'transaction';
+
+/** The processed Bundle: one outcome per request entry, in request order. */
+export interface BundleResult {
+  readonly kind: BundleKind;
+  readonly outcomes: readonly EntryOutcome[];
+  /** The resource type of each entry (for the importer's per-type tallies). */
+  readonly entryTypes: readonly string[];
+}

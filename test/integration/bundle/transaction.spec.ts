@@ -1,0 +1,191 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { fhirRequest, firstIssue } from '../../helpers/http.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { bundle, historyRows, idOf, observation, patient, post, postBundle, responseEntries, uuid } from './helpers.js';
+
+describe('Bundles: transaction', () => {
+  let s: TestServer;
+  const system = `urn:test:${randomUUID()}`;
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it('creates every entry, rewrites urn:uuid references and answers in request order', async () => {
+    const p = uuid();
+    const r = await postBundle(
+      s.base,
+      bundle('transaction', [post(observation(p)), post(patient(system, 'rewrite'), p), { request: { method: 'DELETE', url: `Patient/${randomUUID()}` } }]),
+    );
+    expect(r.status).to.equal(200);
+    expect(r.body?.['type']).to.equal('transaction-response');
+    const [obs, pat, del] = responseEntries(r);
+    expect(obs?.response.status).to.equal('201 Created');
+    expect(obs?.resource?.resourceType).to.equal('Observation');
+    expect(pat?.resource?.resourceType).to.equal('Patient');
+    expect(pat?.response).to.include({ etag: 'W/"1"' });
+    expect(pat?.response.location).to.match(/^Patient\/[\w-]+\/_history\/1$/);
+    expect(Date.parse(pat?.response.lastModified ?? '')).to.be.greaterThan(0);
+    expect(del?.response.status).to.equal('204 No Content');
+    const stored = await fhirRequest(`${s.base}/${idOf(obs)}`);
+    expect(stored.body?.['subject']).to.deep.equal({ reference: idOf(pat) });
+  });
+
+  it('resolves circular urn:uuid references between entries', async () => {
+    const [a, b] = [uuid(), uuid()];
+    const link = (other: string): Record<string, unknown> => ({ link: [{ other: { reference: other }, type: 'seealso' }] });
+    const r = await postBundle(s.base, bundle('transaction', [post(patient(system, 'a', link(b)), a), post(patient(system, 'b', link(a)), b)]));
+    expect(r.status).to.equal(200);
+    const [ea, eb] = responseEntries(r);
+    const storedA = await fhirRequest(`${s.base}/${idOf(ea)}`);
+    const storedB = await fhirRequest(`${s.base}/${idOf(eb)}`);
+    expect((storedA.body?.['link'] as { other: { reference: string } }[])[0]?.other.reference).to.equal(idOf(eb));
+    expect((storedB.body?.['link'] as { other: { reference: string } }[])[0]?.other.reference).to.equal(idOf(ea));
+  });
+
+  it('a bad entry in the middle rolls everything back and names the entry', async () => {
+    const putId = randomUUID();
+    const before = await historyRows(s.pool);
+    const r = await postBundle(
+      s.base,
+      bundle('transaction', [
+        post(patient(system, 'rollback-1')),
+        { resource: { resourceType: 'Patient', id: putId, active: true }, request: { method: 'PUT', url: `Patient/${putId}` } },
+        post({ resourceType: 'Patient', gender: 'not-a-gender' }),
+        post(observation('Patient/whatever')),
+      ]),
+    );
+    expect(r.status).to.equal(422);
+    expect(r.body?.['resourceType']).to.equal('OperationOutcome');
+    expect(firstIssue(r).expression?.[0]).to.equal('Bundle.entry[2]');
+    expect(firstIssue(r).expression).to.include('Bundle.entry[2].resource.gender');
+    expect(firstIssue(r).diagnostics).to.contain('Bundle.entry[2]');
+    expect(await historyRows(s.pool)).to.equal(before);
+    expect((await fhirRequest(`${s.base}/Patient/${putId}`)).status).to.equal(404);
+  });
+
+  it('conditional references: one match is resolved, none is 404 and several are 412, each naming the entry', async () => {
+    const value = randomUUID();
+    const one = await postBundle(s.base, bundle('transaction', [post(patient(system, value))]));
+    const pid = idOf(responseEntries(one)[0]);
+    const ok = await postBundle(s.base, bundle('transaction', [post(observation(`Patient?identifier=${system}|${value}`))]));
+    expect(ok.status).to.equal(200);
+    const obs = await fhirRequest(`${s.base}/${idOf(responseEntries(ok)[0])}`);
+    expect(obs.body?.['subject']).to.deep.equal({ reference: pid });
+
+    const before = await historyRows(s.pool);
+    const none = await postBundle(s.base, bundle('transaction', [post(patient(system, 'x')), post(observation(`Patient?identifier=${system}|${randomUUID()}`))]));
+    expect(none.status).to.equal(404);
+    expect(firstIssue(none).expression?.[0]).to.equal('Bundle.entry[1]');
+
+    const twice = randomUUID();
+    await postBundle(s.base, bundle('batch', [post(patient(system, twice)), post(patient(system, twice))]));
+    const several = await postBundle(s.base, bundle('transaction', [post(observation(`Patient?identifier=${system}|${twice}`))]));
+    expect(several.status).to.equal(412);
+    expect(firstIssue(several).code).to.equal('multiple-matches');
+    expect(firstIssue(several).expression?.[0]).to.equal('Bundle.entry[0]');
+    expect(await historyRows(s.pool)).to.equal(before + 2);
+  });
+
+  it('PUT and DELETE of the same resource in one transaction fail (a resource appears once)', async () => {
+    const id = randomUUID();
+    const before = await historyRows(s.pool);
+    const r = await postBundle(
+      s.base,
+      bundle('transaction', [
+        { resource: { resourceType: 'Patient', id, active: true }, request: { method: 'PUT', url: `Patient/${id}` } },
+        { request: { method: 'DELETE', url: `Patient/${id}` } },
+      ]),
+    );
+    expect(r.status).to.equal(400);
+    expect(firstIssue(r).diagnostics).to.contain(`Patient/${id}`).and.contain('only appear in a transaction once');
+    expect(firstIssue(r).expression?.[0]).to.match(/^Bundle\.entry\[[01]\]$/);
+    expect(await historyRows(s.pool)).to.equal(before);
+  });
+
+  it('conditional create: an existing match is returned (200) and links to its fullUrl point at it', async () => {
+    const value = randomUUID();
+    const first = await postBundle(s.base, bundle('transaction', [post(patient(system, value), uuid(), `identifier=${system}|${value}`)]));
+    expect(responseEntries(first)[0]?.response.status).to.equal('201 Created');
+    const p = uuid();
+    const again = await postBundle(s.base, bundle('transaction', [post(observation(p)), post(patient(system, value), p, `identifier=${system}|${value}`)]));
+    const [obs, pat] = responseEntries(again);
+    expect(pat?.response.status).to.equal('200 OK');
+    expect(idOf(pat)).to.equal(idOf(responseEntries(first)[0]));
+    const stored = await fhirRequest(`${s.base}/${idOf(obs)}`);
+    expect(stored.body?.['subject']).to.deep.equal({ reference: idOf(pat) });
+  });
+
+  it('conditional update and conditional delete', async () => {
+    const value = randomUUID();
+    const criteria = `Patient?identifier=${system}|${value}`;
+    const put = (active: boolean): Record<string, unknown> => ({ resource: patient(system, value, { active }), request: { method: 'PUT', url: criteria } });
+    const created = await postBundle(s.base, bundle('transaction', [put(true)]));
+    expect(responseEntries(created)[0]?.response.status).to.equal('201 Created');
+    const updated = await postBundle(s.base, bundle('transaction', [put(false)]));
+    expect(responseEntries(updated)[0]?.response).to.include({ status: '200 OK', etag: 'W/"2"' });
+    expect(idOf(responseEntries(updated)[0])).to.equal(idOf(responseEntries(created)[0]));
+    const deleted = await postBundle(s.base, bundle('transaction', [{ request: { method: 'DELETE', url: criteria } }]));
+    expect(responseEntries(deleted)[0]?.response).to.include({ status: '204 No Content', etag: 'W/"3"' });
+    expect((await fhirRequest(`${s.base}/${idOf(responseEntries(created)[0])}`)).status).to.equal(410);
+  });
+
+  it('PATCH entries (JSON Patch in a Binary, FHIRPath Patch in Parameters) and GET entries that see the writes', async () => {
+    const id = randomUUID();
+    await fhirRequest(`${s.base}/Patient/${id}`, { method: 'PUT', body: { resourceType: 'Patient', id, active: true } });
+    const jsonPatch = Buffer.from(JSON.stringify([{ op: 'replace', path: '/active', value: false }])).toString('base64');
+    const r = await postBundle(
+      s.base,
+      bundle('transaction', [
+        { request: { method: 'GET', url: `Patient/${id}` } },
+        { resource: { resourceType: 'Binary', contentType: 'application/json-patch+json', data: jsonPatch }, request: { method: 'PATCH', url: `Patient/${id}` } },
+        { request: { method: 'GET', url: `Patient/${id}/_history/1` } },
+      ]),
+    );
+    expect(r.status).to.equal(200);
+    const [read, patched, vread] = responseEntries(r);
+    expect(patched?.response).to.include({ status: '200 OK', etag: 'W/"2"' });
+    expect(read?.resource?.['active']).to.equal(false);
+    expect(read?.response.etag).to.equal('W/"2"');
+    expect(vread?.resource?.['active']).to.equal(true);
+    const fhirPathPatch = {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'operation', part: [{ name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Patient.active' }, { name: 'value', valueBoolean: true }] }],
+    };
+    const r2 = await postBundle(s.base, bundle('transaction', [{ resource: fhirPathPatch, request: { method: 'PATCH', url: `Patient/${id}` } }]));
+    expect(responseEntries(r2)[0]?.resource?.['active']).to.equal(true);
+  });
+
+  it('honours Prefer: return=minimal and return=OperationOutcome for every entry', async () => {
+    const minimal = await postBundle(s.base, bundle('transaction', [post(patient(system, 'min'))]), { prefer: 'return=minimal' });
+    const [m] = responseEntries(minimal);
+    expect(m?.resource).to.equal(undefined);
+    expect(m?.response.location).to.match(/^Patient\//);
+    const oo = await postBundle(s.base, bundle('transaction', [post(patient(system, 'oo'))]), { prefer: 'return=OperationOutcome' });
+    const [o] = responseEntries(oo);
+    expect(o?.resource).to.equal(undefined);
+    expect(o?.response.outcome?.issue[0]?.diagnostics).to.match(/^Created Patient\//);
+  });
+
+  it('refuses what is not a batch or transaction Bundle, and enforces the limits', async () => {
+    expect((await postBundle(s.base, { resourceType: 'Patient' })).status).to.equal(400);
+    expect((await postBundle(s.base, { resourceType: 'Bundle', type: 'collection', entry: [] })).status).to.equal(400);
+    const empty = await postBundle(s.base, { resourceType: 'Bundle', type: 'transaction' });
+    expect(empty.status).to.equal(200);
+    expect(responseEntries(empty)).to.deep.equal([]);
+    const small = await startTestServer({ bundleMaxEntries: 2, bundleMaxBytes: 2048 });
+    try {
+      const three = bundle('transaction', [post(patient(system, '1')), post(patient(system, '2')), post(patient(system, '3'))]);
+      const tooMany = await postBundle(small.base, three);
+      expect(tooMany.status).to.equal(413);
+      expect(firstIssue(tooMany).expression).to.deep.equal(['Bundle.entry']);
+      const big = bundle('transaction', [post(patient(system, 'x'.repeat(3000)))]);
+      expect((await postBundle(small.base, big)).status).to.equal(413);
+    } finally {
+      await small.close();
+    }
+  });
+});
