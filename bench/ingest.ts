@@ -1,0 +1,172 @@
+// Ingest benchmark (issue #4): the shared Synthea sample through the HTTP API as
+// transaction Bundles (the two information batches first, then the patient
+// transactions, --concurrency at a time, default 4) into an empty database; then,
+// in the same run and on the same database, a raw baseline: the same resources'
+// JSON inserted into a plain table with 500-row INSERTs from this process (and a
+// variant that also writes 8 index rows per resource). Prints resources/s, the
+// ratio to the baselines and the server's peak RSS, also while the largest bundle
+// is posted four times at once. Writes bench/results/ingest.json.
+//
+//   npm run bench -- ingest [--concurrency 4] [--dir ../shared/data/synthea]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedDatabase } from '../server/store/embedded.js';
+import { migrateLatest } from '../server/store/migrate.js';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const args = process.argv.slice(3);
+const option = (name: string, fallback: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
+};
+const concurrency = Number(option('concurrency', '4'));
+const dir = path.resolve(option('dir', path.join(root, '..', 'shared', 'data', 'synthea')));
+const PORT = 18090;
+
+interface SampleFile {
+  readonly name: string;
+  readonly text: string;
+  readonly resources: { resourceType: string; json: string }[];
+}
+
+function loadSample(): { info: SampleFile[]; patients: SampleFile[] } {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const read = (name: string): SampleFile => {
+    const text = readFileSync(path.join(dir, name), 'utf8');
+    const entries = (JSON.parse(text) as { entry: { resource: { resourceType: string } }[] }).entry;
+    return { name, text, resources: entries.map((e) => ({ resourceType: e.resource.resourceType, json: JSON.stringify(e.resource) })) };
+  };
+  const all = files.map(read);
+  const isInfo = (f: SampleFile): boolean => f.name.startsWith('0-') && f.name.includes('Information');
+  return { info: all.filter(isInfo), patients: all.filter((f) => !isInfo(f)) };
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 600; i += 1) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+function peakRssMb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+async function postBundle(base: string, f: SampleFile): Promise<void> {
+  const r = await fetch(base, { method: 'POST', body: f.text, headers: { 'content-type': 'application/fhir+json', prefer: 'return=minimal' } });
+  const text = await r.text();
+  if (r.status !== 200) throw new Error(`${f.name}: ${r.status} ${text.slice(0, 300)}`);
+  const failed = (JSON.parse(text) as { entry: { response: { status: string } }[] }).entry.filter((e) => !e.response.status.startsWith('2'));
+  if (failed.length > 0) throw new Error(`${f.name}: ${failed.length} entries failed`);
+}
+
+async function inParallel<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: n }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  }));
+}
+
+/** The raw baseline: multi-row INSERTs of the same JSON, `indexRows` extra rows per resource. */
+async function rawBaseline(url: string, files: readonly SampleFile[], indexRows: number): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: concurrency });
+  const table = `raw_ingest_${indexRows}`;
+  await pool.query(`CREATE TABLE ${table} (resource_type text NOT NULL, id uuid NOT NULL, content jsonb NOT NULL, PRIMARY KEY (resource_type, id))`);
+  await pool.query(`CREATE TABLE ${table}_index (resource_id uuid NOT NULL, name text NOT NULL, value text NOT NULL)`);
+  await pool.query(`CREATE INDEX ON ${table}_index (name, value)`);
+  const rows = files.flatMap((f) => f.resources);
+  const chunks: (typeof rows)[] = [];
+  for (let i = 0; i < rows.length; i += 500) chunks.push(rows.slice(i, i + 500));
+  const started = performance.now();
+  await inParallel(chunks, concurrency, async (chunk) => {
+    const ids = chunk.map(() => randomUUID());
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const values = chunk.map((_, i) => `($${i * 3 + 1}, $${i * 3 + 2}, $${i * 3 + 3})`).join(',');
+      await client.query(`INSERT INTO ${table} (resource_type, id, content) VALUES ${values}`, chunk.flatMap((r, i) => [r.resourceType, ids[i], r.json]));
+      if (indexRows > 0) {
+        const rid = ids.flatMap((id) => Array.from({ length: indexRows }, () => id));
+        const names = rid.map((_, i) => `p${i % indexRows}`);
+        await client.query(`INSERT INTO ${table}_index (resource_id, name, value) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])`, [rid, names, rid]);
+      }
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await pool.end();
+  return rows.length / seconds;
+}
+
+const sample = loadSample();
+const all = [...sample.info, ...sample.patients];
+const resources = all.reduce((n, f) => n + f.resources.length, 0);
+const largest = [...sample.patients].sort((a, b) => b.text.length - a.text.length)[0];
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));
+const db = await startEmbeddedDatabase({ dataDir, port: 54390, database: 'bench', persistent: false, durable: true });
+let server: ChildProcess | undefined;
+try {
+  await migrateLatest(db.connectionString);
+  server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: db.connectionString, PORT: String(PORT), LOG_LEVEL: 'warn', AUTH_MODE: 'none', DB_POOL_SIZE: String(concurrency + 4) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${PORT}/fhir`;
+  await waitFor(`http://127.0.0.1:${PORT}/readyz`);
+
+  const started = performance.now();
+  for (const f of sample.info) await postBundle(base, f);
+  await inParallel(sample.patients, concurrency, (f) => postBundle(base, f));
+  const ingestSeconds = (performance.now() - started) / 1000;
+  const ingestRate = resources / ingestSeconds;
+  process.stdout.write(`ingest over HTTP: ${resources} resources in ${ingestSeconds.toFixed(1)} s = ${ingestRate.toFixed(0)} resources/s (concurrency ${concurrency})\n`);
+  const rssAfterIngest = peakRssMb(server.pid);
+
+  let largestRss = rssAfterIngest;
+  if (largest !== undefined) {
+    await Promise.all([1, 2, 3, 4].map(() => postBundle(base, largest)));
+    largestRss = peakRssMb(server.pid);
+    process.stdout.write(`largest bundle (${(largest.text.length / 1e6).toFixed(1)} MB, ${largest.resources.length} entries) x4 at once: server peak RSS ${largestRss} MB\n`);
+  }
+
+  const raw = await rawBaseline(db.connectionString, all, 0);
+  const raw8 = await rawBaseline(db.connectionString, all, 8);
+  process.stdout.write(`raw baseline (500-row INSERTs, concurrency ${concurrency}): ${raw.toFixed(0)} resources/s; with 8 index rows each: ${raw8.toFixed(0)} resources/s\n`);
+  const ratio = ingestRate / raw;
+  const ratio8 = ingestRate / raw8;
+  process.stdout.write(`ratio server / raw: ${ratio.toFixed(3)}; server / raw with 8 index rows: ${ratio8.toFixed(3)}\n`);
+  const summary = {
+    date: new Date().toISOString(),
+    concurrency,
+    resources,
+    files: all.length,
+    ingestSeconds: Number(ingestSeconds.toFixed(2)),
+    ingestResourcesPerSecond: Math.round(ingestRate),
+    rawResourcesPerSecond: Math.round(raw),
+    raw8IndexRowsResourcesPerSecond: Math.round(raw8),
+    ratioToRaw: Number(ratio.toFixed(3)),
+    ratioToRaw8: Number(ratio8.toFixed(3)),
+    serverPeakRssMbAfterIngest: rssAfterIngest,
+    serverPeakRssMbLargestX4: largestRss,
+    cpus: os.cpus().length,
+  };
+  writeFileSync(path.join(root, 'bench/results/ingest.json'), `${JSON.stringify(summary, null, 2)}\n`);
+} finally {
+  server?.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 1000));
+  await db.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,75 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { fhirRequest } from '../../helpers/http.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { bundle, idOf, observation, patient, post, postBundle, responseEntries, uuid } from './helpers.js';
+
+describe('Bundles: batch', () => {
+  let s: TestServer;
+  const system = `urn:test:${randomUUID()}`;
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it('processes each entry on its own: one bad entry does not affect the others', async () => {
+    const existing = randomUUID();
+    await fhirRequest(`${s.base}/Patient`, { method: 'POST', body: patient(system, existing) });
+    const r = await postBundle(
+      s.base,
+      bundle('batch', [
+        post(patient(system, 'ok-1')),
+        post({ resourceType: 'Patient', gender: 'not-a-gender' }),
+        { request: { method: 'GET', url: `Patient/${randomUUID()}` } },
+        post(patient(system, existing), uuid(), `identifier=${system}|${existing}`),
+        { request: { method: 'POST', url: 'Patient' } },
+        post(observation(`Patient?identifier=${system}|${existing}`)),
+      ]),
+    );
+    expect(r.status).to.equal(200);
+    expect(r.body?.['type']).to.equal('batch-response');
+    const [created, invalid, missing, matched, malformed, referring] = responseEntries(r);
+    expect(created?.response.status).to.equal('201 Created');
+    expect(created?.response.location).to.match(/^Patient\/[\w-]+\/_history\/1$/);
+    expect(created?.response.etag).to.equal('W/"1"');
+    expect(Date.parse(created?.response.lastModified ?? '')).to.be.greaterThan(0);
+    expect(invalid?.response.status).to.equal('422 Unprocessable Entity');
+    expect(invalid?.response.outcome?.issue[0]?.code).to.be.oneOf(['processing', 'code-invalid', 'value']);
+    expect(missing?.response.status).to.equal('404 Not Found');
+    expect(missing?.response.outcome?.issue[0]?.code).to.equal('not-found');
+    expect(matched?.response.status).to.equal('200 OK');
+    expect(malformed?.response.status).to.equal('400 Bad Request');
+    expect(referring?.response.status).to.equal('201 Created');
+    expect((await fhirRequest(`${s.base}/${idOf(created)}`)).status).to.equal(200);
+    const obs = await fhirRequest(`${s.base}/${idOf(referring)}`);
+    expect(obs.body?.['subject']).to.deep.equal({ reference: idOf(matched) });
+  });
+
+  it('answers in request order, whatever the processing order (DELETE, POST, PUT, GET)', async () => {
+    const id = randomUUID();
+    const r = await postBundle(
+      s.base,
+      bundle('batch', [
+        { request: { method: 'GET', url: `Patient/${id}` } },
+        { resource: { resourceType: 'Patient', id, active: true }, request: { method: 'PUT', url: `Patient/${id}` } },
+        { request: { method: 'DELETE', url: `Patient/${id}` } },
+        post(patient(system, 'ordered')),
+      ]),
+    );
+    const statuses = responseEntries(r).map((e) => e.response.status);
+    // DELETE ran first (nothing there), then POST, then the PUT created it, then GET read it.
+    expect(statuses).to.deep.equal(['200 OK', '201 Created', '204 No Content', '201 Created']);
+    expect(responseEntries(r)[0]?.resource?.id).to.equal(id);
+  });
+
+  it('a reference to an entry that failed fails too, rather than pointing nowhere', async () => {
+    const p = uuid();
+    const r = await postBundle(s.base, bundle('batch', [post({ resourceType: 'Patient', gender: 'bad' }, p), post(observation(p))]));
+    const [pat, obs] = responseEntries(r);
+    expect(pat?.response.status).to.equal('422 Unprocessable Entity');
+    expect(obs?.response.status).to.equal('400 Bad Request');
+    expect(obs?.response.outcome?.issue[0]?.diagnostics).to.contain(p);
+  });
+});
