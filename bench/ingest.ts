@@ -129,10 +129,12 @@ try {
 
   const started = performance.now();
   for (const f of sample.info) await postBundle(base, f);
+  const infoSeconds = (performance.now() - started) / 1000;
   await inParallel(sample.patients, concurrency, (f) => postBundle(base, f));
   const ingestSeconds = (performance.now() - started) / 1000;
   const ingestRate = resources / ingestSeconds;
-  process.stdout.write(`ingest over HTTP: ${resources} resources in ${ingestSeconds.toFixed(1)} s = ${ingestRate.toFixed(0)} resources/s (concurrency ${concurrency})\n`);
+  const infoResources = sample.info.reduce((n, f) => n + f.resources.length, 0);
+  process.stdout.write(`ingest over HTTP: ${resources} resources in ${ingestSeconds.toFixed(1)} s = ${ingestRate.toFixed(0)} resources/s (concurrency ${concurrency}; the ${infoResources} entries of the information batches took ${infoSeconds.toFixed(1)} s)\n`);
   const rssAfterIngest = peakRssMb(server.pid);
 
   let largestRss = rssAfterIngest;
@@ -155,6 +157,7 @@ try {
     files: all.length,
     ingestSeconds: Number(ingestSeconds.toFixed(2)),
     ingestResourcesPerSecond: Math.round(ingestRate),
+    informationBatchSeconds: Number(infoSeconds.toFixed(2)),
     rawResourcesPerSecond: Math.round(raw),
     raw8IndexRowsResourcesPerSecond: Math.round(raw8),
     ratioToRaw: Number(ratio.toFixed(3)),

@@ -9,6 +9,9 @@ import { readEntry } from './read-entry.js';
 import type { BundleDeps } from './transaction.js';
 import type { EntryOutcome } from './types.js';
 
+/** Batch entries in flight at once, per Bundle (each holds one pooled connection while it runs). */
+const BATCH_PARALLELISM = 4;
+
 /** Records where a successful write landed, for later entries that (non-conformantly) link to it. */
 function bindOutcome(links: BundleLinks, e: EntryRequest, o: EntryOutcome): void {
   if (o.kind === 'written') {
@@ -20,7 +23,8 @@ function bindOutcome(links: BundleLinks, e: EntryRequest, o: EntryOutcome): void
 
 /**
  * A batch Bundle (https://hl7.org/fhir/R4/http.html#brules): each entry on its own, in
- * its own database transaction, in the spec's order; one entry failing leaves the
+ * its own database transaction, phase by phase in the spec's order (within a phase the
+ * spec makes the order irrelevant, so entries overlap); one entry failing leaves the
  * others alone and gets its own status and OperationOutcome. Entries are independent
  * by the spec's rule, so a reference to another entry's full URL resolves only to an
  * entry already written (otherwise that entry fails with 400). Conditional references
@@ -32,19 +36,28 @@ export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest
   const out: EntryOutcome[] = entries.map((e) =>
     e instanceof Error ? { kind: 'failed', error: e } : { kind: 'failed', error: asFhirError(new Error('not processed')) },
   );
-  for (const phase of PHASES) {
-    for (const e of phaseEntries(parsed, phase)) {
-      try {
-        const o =
-          e.method === 'GET' || e.method === 'HEAD'
-            ? await readEntry(deps.repository, e)
-            : await deps.repository.transaction((writer) => executeWrite({ writer, walker: deps.walker, links }, e, newId()));
-        bindOutcome(links, e, o);
-        out[e.index] = o;
-      } catch (err) {
-        out[e.index] = { kind: 'failed', error: asFhirError(err) };
-      }
+  const run = async (e: EntryRequest): Promise<void> => {
+    try {
+      const o =
+        e.method === 'GET' || e.method === 'HEAD'
+          ? await readEntry(deps.repository, e)
+          : await deps.repository.transaction((writer) => executeWrite({ writer, walker: deps.walker, links }, e, newId()));
+      bindOutcome(links, e, o);
+      out[e.index] = o;
+    } catch (err) {
+      out[e.index] = { kind: 'failed', error: asFhirError(err) };
     }
+  };
+  for (const phase of PHASES) {
+    // Independent entries run a few at a time (each is its own transaction, so commits
+    // overlap); an entry that names another entry waits until the others are done.
+    const selected = phaseEntries(parsed, phase);
+    const dependent = selected.filter((e) => e.resource !== undefined && deps.walker.collect(e.resource).some((l) => links.namesEntry(l.value, e.fullUrl)));
+    const queue = selected.filter((e) => !dependent.includes(e));
+    await Promise.all(Array.from({ length: Math.min(BATCH_PARALLELISM, queue.length) }, async () => {
+      for (let e = queue.shift(); e !== undefined; e = queue.shift()) await run(e);
+    }));
+    for (const e of dependent) await run(e);
   }
   return out;
 }

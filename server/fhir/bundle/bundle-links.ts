@@ -78,7 +78,7 @@ export class BundleLinks {
 
   /** The link mapper for the resource of the entry whose full URL is `entryFullUrl`. */
   mapper(entryFullUrl: string | undefined): LinkMapper {
-    const base = (entryFullUrl === undefined ? undefined : RESTFUL_FULL_URL.exec(entryFullUrl)?.[1]) ?? this.serverBase;
+    const base = this.entryBase(entryFullUrl);
     return (value, kind) => {
       switch (kind) {
         case 'reference':
@@ -102,6 +102,28 @@ export class BundleLinks {
     return t === undefined ? undefined : `${t.resourceType}/${t.id}${hash < 0 ? '' : value.slice(hash)}`;
   }
 
+  /**
+   * Whether a link of the resource of the entry with `entryFullUrl` names another
+   * entry of the Bundle (bound or not), i.e. whether processing it depends on that entry.
+   */
+  namesEntry(value: string, entryFullUrl: string | undefined): boolean {
+    if (value.startsWith('#')) return false;
+    return this.declared.has(this.targetKey(value, this.entryBase(entryFullUrl)));
+  }
+
+  private entryBase(entryFullUrl: string | undefined): string {
+    return (entryFullUrl === undefined ? undefined : RESTFUL_FULL_URL.exec(entryFullUrl)?.[1]) ?? this.serverBase;
+  }
+
+  /** The full URL a link names: without fragment and version, relative `Type/id` read against `base`. */
+  private targetKey(value: string, base: string): string {
+    const hash = value.indexOf('#');
+    const url = hash < 0 ? value : value.slice(0, hash);
+    if (isPlaceholder(url)) return url;
+    const unversioned = VERSIONED.exec(url)?.[1] ?? url;
+    return RELATIVE.test(unversioned) ? `${base}/${unversioned}` : unversioned;
+  }
+
   private reference(value: string, base: string): string {
     if (value.startsWith('#')) return value;
     const hash = value.indexOf('#');
@@ -116,9 +138,7 @@ export class BundleLinks {
       return value;
     }
     const versioned = VERSIONED.exec(url);
-    const unversioned = versioned?.[1] ?? url;
-    const absolute = RELATIVE.test(unversioned) ? `${base}/${unversioned}` : unversioned;
-    const t = this.bound.get(absolute);
+    const t = this.bound.get(this.targetKey(url, base));
     if (t === undefined) return value;
     // Version-specific references stay version-specific (http.html#trules) when the version is known.
     const version = versioned !== null && t.versionId !== undefined ? `/_history/${t.versionId}` : '';

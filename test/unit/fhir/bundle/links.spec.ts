@@ -89,6 +89,15 @@ describe('Bundle links: rewriting references between entries', () => {
     expect(l.takePending()).to.deep.equal([]);
   });
 
+  it('knows which links name another entry of the Bundle (batch entries that depend on others wait)', () => {
+    const l = links(['urn:uuid:a', 'http://other.example/fhir/Patient/7']);
+    expect(l.namesEntry('urn:uuid:a#x', undefined)).to.equal(true);
+    expect(l.namesEntry('Patient/7', 'http://other.example/fhir/Observation/1')).to.equal(true);
+    expect(l.namesEntry('Patient/7/_history/2', 'http://other.example/fhir/Observation/1')).to.equal(true);
+    expect(l.namesEntry('Patient/7', undefined)).to.equal(false);
+    expect(l.namesEntry('#contained', undefined)).to.equal(false);
+  });
+
   it('leaves canonical elements alone (http.html#trules)', () => {
     const l = links(['urn:uuid:q']);
     l.bind('urn:uuid:q', { resourceType: 'Questionnaire', id: 'q1' });
