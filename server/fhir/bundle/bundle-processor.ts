@@ -65,7 +65,22 @@ export class BundleProcessor {
     if (kind === 'batch') return { kind, outcomes: await runBatch(this.deps, parsed), entryTypes };
     const bad = parsed.find((e): e is FhirError => e instanceof Error);
     if (bad !== undefined) throw bad;
-    return { kind, outcomes: await runTransaction(this.deps, parsed as EntryRequest[]), entryTypes };
+    const ok = parsed as EntryRequest[];
+    checkUniqueFullUrls(ok);
+    return { kind, outcomes: await runTransaction(this.deps, ok), entryTypes };
+  }
+}
+
+/** Two entries with one full URL would make links to it ambiguous (bundle.html#bundle-unique). */
+function checkUniqueFullUrls(entries: readonly EntryRequest[]): void {
+  const seen = new Map<string, number>();
+  for (const e of entries) {
+    if (e.fullUrl === undefined) continue;
+    const first = seen.get(e.fullUrl);
+    if (first !== undefined) {
+      throw namedEntryError(invalid(`Bundle.entry[${first}] has the same fullUrl (${e.fullUrl}): each entry must have its own`), e.index, e.label);
+    }
+    seen.set(e.fullUrl, e.index);
   }
 }
 

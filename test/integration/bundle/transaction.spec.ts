@@ -106,6 +106,13 @@ describe('Bundles: transaction', () => {
     expect(await historyRows(s.pool)).to.equal(before);
   });
 
+  it('refuses two entries with one fullUrl', async () => {
+    const p = uuid();
+    const r = await postBundle(s.base, bundle('transaction', [post(patient(system, 'dup-1'), p), post(patient(system, 'dup-2'), p)]));
+    expect(r.status).to.equal(400);
+    expect(firstIssue(r).expression?.[0]).to.equal('Bundle.entry[1]');
+  });
+
   it('conditional create: an existing match is returned (200) and links to its fullUrl point at it', async () => {
     const value = randomUUID();
     const first = await postBundle(s.base, bundle('transaction', [post(patient(system, value), uuid(), `identifier=${system}|${value}`)]));
