@@ -1,5 +1,8 @@
 import Koa from 'koa';
 import type { Logger } from 'pino';
+import { checkAuthMode, type AuthSetup } from './auth/auth-setup.js';
+import { authenticate } from './auth/guard/authenticate.js';
+import { fhirCors } from './auth/guard/cors.js';
 import type { Config } from './config/schema.js';
 import { FhirError, notFound } from './errors/fhir-error.js';
 import { BundleProcessor } from './fhir/bundle/bundle-processor.js';
@@ -24,6 +27,8 @@ export interface AppDeps {
   readonly software: SoftwareInfo;
   /** Readiness beyond "the database answers": e.g. migrations are current. */
   readonly ready: () => Promise<void>;
+  /** SMART on FHIR authorization and audit (server/auth); required when AUTH_MODE=smart. */
+  readonly auth?: AuthSetup;
 }
 
 /** Public FHIR base URL without trailing slash. */
@@ -46,9 +51,12 @@ const notFoundFallback: AppMiddleware = async function notFoundFallback(ctx, nex
 
 /** Builds the Koa application; never listens (tests use app.callback()). */
 export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
+  checkAuthMode(deps.config);
+  if (deps.config.authMode === 'smart' && deps.auth === undefined) throw new Error('AUTH_MODE=smart needs the auth setup (prepareAuth)');
   const app = new Koa<AppState>({ proxy: false });
   const metrics = createMetrics();
   const repository = new Repository(deps.store, deps.validator);
+  const auth = deps.config.authMode === 'smart' ? deps.auth?.layer(repository, baseUrl) : undefined;
   const capabilityStatement = buildCapabilityStatement(ROUTES, OPERATIONS, baseUrl, deps.software);
   const fhir = fhirRouter({
     repository,
@@ -59,13 +67,21 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
     bundles: new BundleProcessor({ repository, serverBase: baseUrl, maxEntries: deps.config.bundleMaxEntries }),
     bundleMaxBytes: deps.config.bundleMaxBytes,
     capabilityStatement,
-  });
+  }, auth?.routeGuard);
   const health = healthRouter({ store: deps.store, ready: deps.ready, metrics });
   app.use(observe(deps.log, metrics));
   app.use(errorHandler);
   app.use(health.routes());
+  app.use(fhirCors);
+  if (auth !== undefined) {
+    // The authorization server's signed cookies use the app's keys (koa-mount shares the context).
+    app.keys = [...auth.cookieKeys];
+    app.use(auth.routes);
+  }
   app.use(notFoundFallback);
   app.use(negotiate);
+  app.use(authenticate(auth?.verifier, baseUrl));
+  if (auth !== undefined) app.use(auth.operationGuard);
   app.use(operationDispatcher(OPERATIONS, { repository, validator: deps.validator, baseUrl }, deps.config.maxBodyBytes));
   app.use(fhir.routes());
   app.use(fhir.allowedMethods({ throw: true, methodNotAllowed, notImplemented: () => new FhirError('methodNotAllowed', 'Not implemented') }));

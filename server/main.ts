@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, fhirBaseUrl } from './app.js';
+import { checkAuthMode, prepareAuth } from './auth/auth-setup.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createValidator } from './fhir/validation/index.js';
@@ -33,7 +34,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 /** Reads the environment once, starts the database, HTTP, and shuts down cleanly on SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  checkAuthMode(config);
   const log = createLogger(config.logLevel);
+  if (config.authMode === 'none') log.warn({ host: config.host }, 'AUTH_MODE=none: no authentication, no access control and no audit (development only)');
   const db = await database(config, (line) => log.debug({ pg: line }, 'embedded postgres'));
   const applied = await migrateLatest(db.url);
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
@@ -48,7 +51,12 @@ async function main(): Promise<void> {
   const server = createServer((req, res) => handle(req, res));
   const port = await listen(server, config.port, config.host);
   const baseUrl = fhirBaseUrl(config, port);
-  const app = createApp({ config, store, validator, log, software: softwareInfo(), ready: migrationsCurrentCheck(pool) }, baseUrl);
+  const software = softwareInfo();
+  const auth = config.authMode === 'smart' ? await prepareAuth({ config, pool, log, softwareName: software.name }) : undefined;
+  const app = createApp(
+    { config, store, validator, log, software, ready: migrationsCurrentCheck(pool), ...(auth === undefined ? {} : { auth }) },
+    baseUrl,
+  );
   const callback = app.callback();
   handle = (req, res) => {
     void callback(req, res);
@@ -64,6 +72,7 @@ async function main(): Promise<void> {
     server.close(() => {
       clearTimeout(force);
       void (async () => {
+        await auth?.stop();
         await pool.end();
         await db.embedded?.stop();
         log.info('stopped');

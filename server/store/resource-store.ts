@@ -2,6 +2,7 @@ import type { Pool, PoolClient, Queryable } from './db.js';
 import { withTransaction } from './db.js';
 import { historyStatement } from './history-sql.js';
 import { matchStatement } from './match-sql.js';
+import { enqueue } from './outbox-enqueue.js';
 import {
   ADVISORY_LOCK,
   INSERT_FIRST_VERSION,
@@ -113,6 +114,18 @@ export class StoreTransaction {
 
   read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     return readCurrent(this.client, resourceType, id);
+  }
+
+  /** One stored version, read inside the transaction (write hooks read the version a write replaced). */
+  async version(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    const r = await this.client.query<ReadRow>({ name: 'read-version', text: READ_VERSION, values: [resourceType, id, versionId] });
+    const row = r.rows[0];
+    return row === undefined ? undefined : toStored(resourceType, id, row, 'PUT');
+  }
+
+  /** Adds jobs to the outbox in this transaction (store/outbox.ts): they exist if and only if it commits. */
+  enqueue(topic: string, payloads: readonly unknown[]): Promise<void> {
+    return enqueue(this.client, topic, payloads);
   }
 }
 

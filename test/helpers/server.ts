@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../server/app.js';
+import { prepareAuth } from '../../server/auth/auth-setup.js';
 import { loadConfig } from '../../server/config/load.js';
 import type { Config } from '../../server/config/schema.js';
 import { createValidator, type Validator } from '../../server/fhir/validation/index.js';
@@ -34,20 +35,24 @@ export interface TestServer {
 
 /** The real app on a free loopback port, against the test database (or another, already migrated, one). */
 export async function startTestServer(overrides: Partial<Config> = {}, databaseUrl: string = testDatabaseUrl()): Promise<TestServer> {
-  const config = loadConfig({}, { logLevel: 'silent', ...overrides });
+  // Existing suites call the API without tokens; SMART suites pass { authMode: 'smart' }.
+  const config = loadConfig({}, { logLevel: 'silent', authMode: 'none', ...overrides });
   const pool = createPool(databaseUrl, 20);
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const root = `http://127.0.0.1:${port}`;
+  const log = createLogger(config.logLevel);
+  const auth = config.authMode === 'smart' ? await prepareAuth({ config, pool, log, softwareName: 'fhir-pms-test' }) : undefined;
   const app = createApp(
     {
       config,
       store: new ResourceStore(pool),
       validator: sharedValidator(),
-      log: createLogger(config.logLevel),
+      log,
       software: softwareInfo(),
       ready: () => Promise.resolve(),
+      ...(auth === undefined ? {} : { auth }),
     },
     `${root}/fhir`,
   );
@@ -62,6 +67,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, databaseU
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await auth?.stop();
       await pool.end();
     },
   };

@@ -4,7 +4,7 @@ import type { HistoryQuery, StoredVersion } from '../../store/types.js';
 import { newId } from '../model/ids.js';
 import type { Validator } from '../validation/index.js';
 import { prepareForWrite } from './prepare.js';
-import type { Deleted, Existing, PatchFn, Written } from './types.js';
+import type { Deleted, Existing, PatchFn, WriteHook, Written } from './types.js';
 import { TransactionWriter, written, type CreateOptions } from './writer.js';
 
 /**
@@ -18,9 +18,13 @@ export class Repository {
     private readonly validator: Validator,
   ) {}
 
-  /** Runs `fn` with a writer bound to one database transaction (all or nothing). */
-  transaction<T>(fn: (writer: TransactionWriter) => Promise<T>): Promise<T> {
-    return this.store.transaction((tx) => fn(new TransactionWriter(tx, this.validator)));
+  /**
+   * Runs `fn` with a writer bound to one database transaction (all or nothing).
+   * `hook` runs inside it after every write (the auth guard's access checks and
+   * audit record: pass `ctx.state.access?.writeHook`).
+   */
+  transaction<T>(fn: (writer: TransactionWriter) => Promise<T>, hook?: WriteHook): Promise<T> {
+    return this.store.transaction((tx) => fn(new TransactionWriter(tx, this.validator).useHook(hook)));
   }
 
   /** The current version; 404 if it never existed, 410 if deleted. */
@@ -42,35 +46,35 @@ export class Repository {
    * create; a plain create (no criteria) is a single statement that writes the
    * current and the history row together, without a BEGIN/COMMIT round trip.
    */
-  async create(resourceType: string, body: unknown, options: CreateOptions = {}): Promise<Written | Existing> {
-    if (options.ifNoneExist !== undefined) return this.transaction((w) => w.create(resourceType, body, options));
+  async create(resourceType: string, body: unknown, options: CreateOptions = {}, hook?: WriteHook): Promise<Written | Existing> {
+    if (options.ifNoneExist !== undefined || hook !== undefined) return this.transaction((w) => w.create(resourceType, body, options), hook);
     const resource = prepareForWrite(this.validator, resourceType, body, options.id ?? newId());
     const v = await this.store.createNew(resourceType, String(resource['id']), contentForStorage(resource));
     return written(resource, v, true);
   }
 
-  update(resourceType: string, id: string, body: unknown, ifMatch?: number): Promise<Written> {
-    return this.transaction((w) => w.update(resourceType, id, body, ifMatch));
+  update(resourceType: string, id: string, body: unknown, ifMatch?: number, hook?: WriteHook): Promise<Written> {
+    return this.transaction((w) => w.update(resourceType, id, body, ifMatch), hook);
   }
 
-  conditionalUpdate(resourceType: string, query: string, body: unknown, ifMatch?: number): Promise<Written> {
-    return this.transaction((w) => w.conditionalUpdate(resourceType, query, body, ifMatch));
+  conditionalUpdate(resourceType: string, query: string, body: unknown, ifMatch?: number, hook?: WriteHook): Promise<Written> {
+    return this.transaction((w) => w.conditionalUpdate(resourceType, query, body, ifMatch), hook);
   }
 
-  patch(resourceType: string, id: string, apply: PatchFn, ifMatch?: number): Promise<Written> {
-    return this.transaction((w) => w.patch(resourceType, id, apply, ifMatch));
+  patch(resourceType: string, id: string, apply: PatchFn, ifMatch?: number, hook?: WriteHook): Promise<Written> {
+    return this.transaction((w) => w.patch(resourceType, id, apply, ifMatch), hook);
   }
 
-  conditionalPatch(resourceType: string, query: string, apply: PatchFn, ifMatch?: number): Promise<Written> {
-    return this.transaction(async (w) => w.patch(resourceType, await w.resolveSingle(resourceType, query, 'Conditional patch'), apply, ifMatch));
+  conditionalPatch(resourceType: string, query: string, apply: PatchFn, ifMatch?: number, hook?: WriteHook): Promise<Written> {
+    return this.transaction(async (w) => w.patch(resourceType, await w.resolveSingle(resourceType, query, 'Conditional patch'), apply, ifMatch), hook);
   }
 
-  delete(resourceType: string, id: string, ifMatch?: number): Promise<Deleted> {
-    return this.transaction((w) => w.delete(resourceType, id, ifMatch));
+  delete(resourceType: string, id: string, ifMatch?: number, hook?: WriteHook): Promise<Deleted> {
+    return this.transaction((w) => w.delete(resourceType, id, ifMatch), hook);
   }
 
-  conditionalDelete(resourceType: string, query: string): Promise<Deleted> {
-    return this.transaction((w) => w.conditionalDelete(resourceType, query));
+  conditionalDelete(resourceType: string, query: string, hook?: WriteHook): Promise<Deleted> {
+    return this.transaction((w) => w.conditionalDelete(resourceType, query), hook);
   }
 
   /**

@@ -5,7 +5,7 @@ import { newId } from '../model/ids.js';
 import { parseConditionalCriteria } from '../search/criteria.js';
 import type { Validator } from '../validation/index.js';
 import { isJsonObject, prepareForWrite, stamped } from './prepare.js';
-import type { Deleted, Existing, PatchFn, ResourceJson, Written } from './types.js';
+import type { Deleted, Existing, PatchFn, ResourceJson, WriteChange, WriteHook, WriteScope, Written } from './types.js';
 
 export function written(resource: ResourceJson, v: VersionInfo, created: boolean): Written {
   return {
@@ -44,6 +44,28 @@ export class TransactionWriter {
     private readonly validator: Validator,
   ) {}
 
+  private hook: WriteHook | undefined;
+
+  /**
+   * Runs `hook` inside this transaction after every version written (access
+   * checks and the audit record of issue #6); a hook that throws rolls the
+   * whole transaction back. Returns the writer, for chaining.
+   */
+  useHook(hook: WriteHook | undefined): this {
+    this.hook = hook;
+    return this;
+  }
+
+  private async after<T extends WriteChange>(change: T): Promise<T> {
+    if (this.hook !== undefined) await this.hook(change, this.scope);
+    return change;
+  }
+
+  private readonly scope: WriteScope = {
+    version: (resourceType, id, versionId) => this.tx.version(resourceType, id, versionId),
+    enqueue: (topic, payloads) => this.tx.enqueue(topic, payloads),
+  };
+
   /** The current version (deleted ones included), read inside the transaction. */
   current(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     return this.tx.read(resourceType, id);
@@ -64,7 +86,7 @@ export class TransactionWriter {
     }
     const v = await this.tx.insertFirst(resourceType, String(resource['id']), contentForStorage(resource), 'POST');
     if (v === undefined) throw new FhirError('conflict', `${resourceType}/${String(resource['id'])} already exists`);
-    return written(resource, v, true);
+    return this.after(written(resource, v, true));
   }
 
   /** update, or update-as-create for an unknown id (https://hl7.org/fhir/R4/http.html#update). */
@@ -100,14 +122,14 @@ export class TransactionWriter {
       if (current === undefined) {
         if (ifMatch !== undefined) throw preconditionFailed(`${resourceType}/${id} does not exist, so If-Match cannot hold`);
         const v = await this.tx.insertFirst(resourceType, id, content, method);
-        if (v !== undefined) return written(resource, v, true);
+        if (v !== undefined) return this.after(written(resource, v, true));
         continue; // created concurrently: lock the new row and write the next version
       }
       if (ifMatch !== undefined && ifMatch !== current.versionId) {
         throw preconditionFailed(`If-Match version ${ifMatch} is not the current version ${current.versionId}`);
       }
       const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, content, method);
-      return written(resource, v, current.deleted);
+      return this.after(written(resource, v, current.deleted));
     }
   }
 
@@ -127,7 +149,7 @@ export class TransactionWriter {
     }
     const resource = prepareForWrite(this.validator, resourceType, patched, id);
     const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, contentForStorage(resource), 'PATCH');
-    return written(resource, v, false);
+    return this.after(written(resource, v, false));
   }
 
   /**
@@ -160,7 +182,7 @@ export class TransactionWriter {
       throw preconditionFailed(`If-Match version ${ifMatch} is not the current version ${current.versionId}`);
     }
     const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, null, 'DELETE');
-    return { kind: 'deleted', versionId: v.versionId };
+    return this.after({ kind: 'deleted', versionId: v.versionId, resourceType, id });
   }
 
   /** Conditional delete: no match does nothing, one match is deleted, several give 412. */

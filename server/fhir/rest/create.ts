@@ -10,7 +10,7 @@ export function create(deps: RestDeps): RouteHandler {
     requestBodyKind(ctx.get('content-type'), false);
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
     const ifNoneExist = ctx.get('if-none-exist');
-    const result = await deps.repository.create(param(ctx, 'type'), body, ifNoneExist === '' ? {} : { ifNoneExist });
+    const result = await deps.repository.create(param(ctx, 'type'), body, ifNoneExist === '' ? {} : { ifNoneExist }, ctx.state.access?.writeHook);
     if (result.kind === 'existing') sendExisting(ctx, deps.baseUrl, result.stored);
     else sendWritten(ctx, deps.baseUrl, result);
   };

@@ -27,7 +27,7 @@ export function deleteResource(deps: RestDeps): RouteHandler {
     const type = param(ctx, 'type');
     const id = param(ctx, 'id');
     const ifMatch = parseVersionTag(ctx.get('if-match'), 'If-Match');
-    sendDeleted(ctx, `${type}/${id}`, await deps.repository.delete(type, id, ifMatch));
+    sendDeleted(ctx, `${type}/${id}`, await deps.repository.delete(type, id, ifMatch, ctx.state.access?.writeHook));
   };
 }
 
@@ -36,6 +36,6 @@ export function conditionalDelete(deps: RestDeps): RouteHandler {
   return async function deleteByCriteria(ctx) {
     ctx.state.interaction = 'delete';
     const type = param(ctx, 'type');
-    sendDeleted(ctx, `${type}?${rawQuery(ctx)}`, await deps.repository.conditionalDelete(type, rawQuery(ctx)));
+    sendDeleted(ctx, `${type}?${rawQuery(ctx)}`, await deps.repository.conditionalDelete(type, rawQuery(ctx), ctx.state.access?.writeHook));
   };
 }

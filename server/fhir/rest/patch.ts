@@ -23,7 +23,7 @@ export function patch(deps: RestDeps): RouteHandler {
     ctx.state.interaction = 'patch';
     const ifMatch = parseVersionTag(ctx.get('if-match'), 'If-Match');
     const apply = await patchFromRequest(ctx, deps);
-    sendWritten(ctx, deps.baseUrl, await deps.repository.patch(param(ctx, 'type'), param(ctx, 'id'), apply, ifMatch));
+    sendWritten(ctx, deps.baseUrl, await deps.repository.patch(param(ctx, 'type'), param(ctx, 'id'), apply, ifMatch, ctx.state.access?.writeHook));
   };
 }
 
@@ -34,6 +34,6 @@ export function conditionalPatch(deps: RestDeps): RouteHandler {
     const type = param(ctx, 'type');
     const ifMatch = parseVersionTag(ctx.get('if-match'), 'If-Match');
     const apply = await patchFromRequest(ctx, deps);
-    sendWritten(ctx, deps.baseUrl, await deps.repository.conditionalPatch(type, rawQuery(ctx), apply, ifMatch));
+    sendWritten(ctx, deps.baseUrl, await deps.repository.conditionalPatch(type, rawQuery(ctx), apply, ifMatch, ctx.state.access?.writeHook));
   };
 }

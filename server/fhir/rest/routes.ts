@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import Router, { type RouterMiddleware } from '@koa/router';
 import { FhirError, notFound } from '../../errors/fhir-error.js';
 import type { AppState } from '../../http/state.js';
 import { isResourceType } from '../model/resource-types.js';
@@ -58,14 +58,24 @@ export const ROUTES: readonly RouteSpec[] = [
   { name: 'delete-conditional', method: 'delete', path: '/:type', interaction: 'delete', handler: conditionalDelete },
 ];
 
+/**
+ * Middleware a route runs before its handler, chosen from the route's row (the
+ * auth guard, server/auth/guard/route-guard.ts: every route, present and
+ * future, is checked by its `interaction`).
+ */
+export type RouteGuard = (route: RouteSpec) => RouterMiddleware<AppState>;
+
 /** The FHIR router, mounted at /fhir. Unknown types are 404 and wrong methods 405. */
-export function fhirRouter(deps: RestDeps & CapabilityDeps): Router<AppState> {
+export function fhirRouter(deps: RestDeps & CapabilityDeps, guard?: RouteGuard): Router<AppState> {
   const router = new Router<AppState>({ prefix: '/fhir' });
   router.param('type', async function checkResourceType(type, ctx, next) {
     if (!isResourceType(type)) throw notFound(`Unknown resource type '${type}'`);
     await next();
   });
-  for (const r of ROUTES) router[r.method](r.name, r.path, r.handler(deps));
+  for (const r of ROUTES) {
+    if (guard === undefined) router[r.method](r.name, r.path, r.handler(deps));
+    else router[r.method](r.name, r.path, guard(r), r.handler(deps));
+  }
   return router;
 }
 

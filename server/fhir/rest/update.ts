@@ -16,7 +16,7 @@ export function update(deps: RestDeps): RouteHandler {
     requestBodyKind(ctx.get('content-type'), false);
     const ifMatch = parseVersionTag(ctx.get('if-match'), 'If-Match');
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
-    sendWritten(ctx, deps.baseUrl, await deps.repository.update(type, id, body, ifMatch));
+    sendWritten(ctx, deps.baseUrl, await deps.repository.update(type, id, body, ifMatch, ctx.state.access?.writeHook));
   };
 }
 
@@ -27,7 +27,7 @@ export function conditionalUpdate(deps: RestDeps): RouteHandler {
     requestBodyKind(ctx.get('content-type'), false);
     const ifMatch = parseVersionTag(ctx.get('if-match'), 'If-Match');
     const body = await readJsonBody(ctx, deps.maxBodyBytes);
-    const w = await deps.repository.conditionalUpdate(param(ctx, 'type'), rawQuery(ctx), body, ifMatch);
+    const w = await deps.repository.conditionalUpdate(param(ctx, 'type'), rawQuery(ctx), body, ifMatch, ctx.state.access?.writeHook);
     sendWritten(ctx, deps.baseUrl, w);
   };
 }

@@ -1,0 +1,76 @@
+import type { Logger } from 'pino';
+import type { Repository } from '../fhir/repository/repository.js';
+import type { Pool } from '../store/db.js';
+import { drainOutbox, type OutboxJob } from '../store/outbox.js';
+import { toAuditEvent, type AuditSource } from './audit-event.js';
+import { AUDIT_TOPIC, type AuditRecord } from './audit-record.js';
+
+/**
+ * Turns audit records waiting in the outbox into AuditEvent resources (stored,
+ * versioned and searchable like any resource, readable by admins through the
+ * FHIR API). Every server process runs one; `FOR UPDATE SKIP LOCKED` shares the
+ * work. An outbox row is deleted only after its AuditEvent is committed; the
+ * AuditEvent id derives from the row id, so a retry after a crash rewrites the
+ * same AuditEvent instead of adding a second one.
+ */
+export class AuditWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly repository: Repository,
+    private readonly source: AuditSource,
+    private readonly log: Logger,
+    private readonly intervalMs: number,
+    private readonly batchSize = 200,
+  ) {}
+
+  start(): void {
+    if (this.timer !== undefined || this.stopped) return;
+    this.timer = setInterval(() => {
+      this.running ??= this.runOnce().then(
+        () => {
+          this.running = undefined;
+        },
+        () => {
+          this.running = undefined;
+        },
+      );
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Drains what is ready now; returns how many AuditEvents were written. */
+  async runOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { done, error } = await drainOutbox(this.pool, AUDIT_TOPIC, this.batchSize, (jobs) => this.write(jobs));
+      if (error !== undefined) {
+        this.log.error({ err: error instanceof Error ? error.message : 'unknown error' }, 'audit worker batch failed; will retry');
+        return total;
+      }
+      total += done;
+      if (done < this.batchSize || this.stopped) return total;
+      // Yield between batches so that requests keep priority under sustained load.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  private async write(jobs: readonly OutboxJob[]): Promise<void> {
+    await this.repository.transaction(async (w) => {
+      for (const job of jobs) {
+        const event = toAuditEvent(job.payload as AuditRecord, this.source);
+        await w.update('AuditEvent', `audit-${job.id}`, { ...event, id: `audit-${job.id}` });
+      }
+    });
+  }
+}

@@ -1,0 +1,67 @@
+import { isJsonObject, type JsonObject } from '../../fhir/model/json-object.js';
+import type { GuardedAccess } from './guarded-access.js';
+
+/**
+ * The last line of defence on every FHIR response: each resource it carries is
+ * put to `access.disclose`, and what the caller may not see is removed, so no
+ * other patient's data leaves the server whatever route produced the body
+ * (history, search with _include / _revinclude / chains / _has, Bundle
+ * responses, operations). The search engine should still confine results in
+ * SQL (paging and totals stay right); this catches whatever it does not.
+ */
+export interface ScreenResult {
+  /** The body to send (unchanged when nothing was removed). */
+  readonly body: JsonObject;
+  readonly changed: boolean;
+}
+
+const RESPONSE_BUNDLES = new Set(['batch-response', 'transaction-response']);
+
+function screenBundle(bundle: JsonObject, access: GuardedAccess, confined: boolean): boolean {
+  const entries = bundle['entry'];
+  if (!Array.isArray(entries)) return false;
+  const responseBundle = RESPONSE_BUNDLES.has(String(bundle['type']));
+  let changed = false;
+  const kept: unknown[] = [];
+  for (const e of entries) {
+    if (!isJsonObject(e)) continue;
+    const r = e['resource'];
+    if (isJsonObject(r)) {
+      if (r['resourceType'] === 'OperationOutcome' || access.disclose(r)) {
+        if (r['resourceType'] === 'Bundle') changed = screenBundle(r, access, confined) || changed;
+        kept.push(e);
+        continue;
+      }
+      changed = true;
+      if (responseBundle) {
+        const { resource: _removed, ...rest } = e;
+        kept.push({ ...rest, response: { ...(isJsonObject(e['response']) ? e['response'] : {}), status: '403 Forbidden' } });
+      }
+      continue;
+    }
+    // Entries without a resource (deletions in history, minimal responses) reveal ids only;
+    // a caller confined to some data sees them only in Bundles that answer its own requests.
+    if (!confined || responseBundle) kept.push(e);
+    else changed = true;
+  }
+  if (changed) {
+    bundle['entry'] = kept;
+    // A total counted over everything would tell how much hidden data exists.
+    delete bundle['total'];
+  }
+  return changed;
+}
+
+/**
+ * Screens a response body. A single resource the caller may not see makes
+ * `denied` true (the guard answers 403); Bundles lose the entries it may not see.
+ */
+export function screenBody(body: JsonObject, access: GuardedAccess, confined: boolean): ScreenResult & { readonly denied: boolean } {
+  const type = body['resourceType'];
+  if (type === 'OperationOutcome' || type === 'Parameters') return { body, changed: false, denied: false };
+  if (type === 'Bundle') {
+    const changed = screenBundle(body, access, confined);
+    return { body, changed, denied: false };
+  }
+  return { body, changed: false, denied: !access.disclose(body) };
+}
