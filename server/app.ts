@@ -8,6 +8,9 @@ import { FhirError, notFound } from './errors/fhir-error.js';
 import { BundleProcessor } from './fhir/bundle/bundle-processor.js';
 import { buildCapabilityStatement, type SoftwareInfo } from './fhir/capability-statement.js';
 import { Repository } from './fhir/repository/repository.js';
+import { officialRegistry } from './fhir/search/definitions/registry.js';
+import { SearchIndexer } from './fhir/search/index/indexer.js';
+import { SearchService } from './fhir/search/search-service.js';
 import { OPERATIONS } from './fhir/operations/registry.js';
 import { operationDispatcher } from './fhir/rest/operation.js';
 import { fhirRouter, methodNotAllowed, ROUTES } from './fhir/rest/routes.js';
@@ -55,7 +58,16 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   if (deps.config.authMode === 'smart' && deps.auth === undefined) throw new Error('AUTH_MODE=smart needs the auth setup (prepareAuth)');
   const app = new Koa<AppState>({ proxy: false });
   const metrics = createMetrics();
-  const repository = new Repository(deps.store, deps.validator);
+  const registry = (): ReturnType<typeof officialRegistry> => officialRegistry();
+  const search = new SearchService(deps.store.search(), registry, {
+    baseUrl,
+    defaultCount: deps.config.searchDefaultCount,
+    maxCount: deps.config.searchMaxCount,
+    maxIncludes: deps.config.searchMaxIncludes,
+    explain: deps.config.searchExplain,
+  });
+  const indexer = new SearchIndexer(registry, baseUrl, deps.config.searchContentIndex, search.heldTerminology);
+  const repository = new Repository(deps.store, deps.validator, indexer);
   const auth = deps.config.authMode === 'smart' ? deps.auth?.layer(repository, baseUrl) : undefined;
   const capabilityStatement = buildCapabilityStatement(ROUTES, OPERATIONS, baseUrl, deps.software);
   const fhir = fhirRouter({
@@ -64,6 +76,7 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
     maxBodyBytes: deps.config.maxBodyBytes,
     historyDefaultCount: deps.config.historyDefaultCount,
     historyMaxCount: deps.config.historyMaxCount,
+    search,
     bundles: new BundleProcessor({ repository, serverBase: baseUrl, maxEntries: deps.config.bundleMaxEntries }),
     bundleMaxBytes: deps.config.bundleMaxBytes,
     capabilityStatement,

@@ -2,6 +2,7 @@ import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/
 import { RESOURCE_TYPES } from './model/resource-types.js';
 import type { FhirOperation } from './operations/types.js';
 import type { RouteSpec, SystemInteraction, TypeInteraction } from './rest/routes.js';
+import { commonSearchParams, typeSearchCapabilities } from './search/capability.js';
 
 export interface SoftwareInfo {
   readonly name: string;
@@ -19,10 +20,11 @@ const TYPE_ORDER: readonly TypeInteraction[] = [
   'history-instance',
   'history-type',
   'create',
+  'search-type',
 ];
 
 /** System-level interactions (https://hl7.org/fhir/R4/valueset-system-restful-interaction.html). */
-const SYSTEM_ORDER: readonly SystemInteraction[] = ['transaction', 'batch', 'history-system'];
+const SYSTEM_ORDER: readonly SystemInteraction[] = ['transaction', 'batch', 'search-system', 'history-system'];
 
 /**
  * The CapabilityStatement derived from the route table
@@ -48,7 +50,9 @@ export function buildCapabilityStatement(
   const typeInteractions = TYPE_ORDER.filter((i) => implemented.has(i));
   const system = SYSTEM_ORDER.filter((i) => implemented.has(i));
   const conditional = routes.filter((r) => r.name.endsWith('-conditional')).map((r) => r.interaction);
-  const resource: CapabilityStatementRestResource[] = [...RESOURCE_TYPES].sort().map((type) => ({
+  const types = [...RESOURCE_TYPES].sort();
+  const search = implemented.has('search-type');
+  const resource: CapabilityStatementRestResource[] = types.map((type) => ({
     type: type as CapabilityStatementRestResource['type'],
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
     interaction: typeInteractions.map((code) => ({ code })),
@@ -59,6 +63,7 @@ export function buildCapabilityStatement(
     conditionalRead: 'full-support',
     conditionalUpdate: conditional.includes('update'),
     conditionalDelete: conditional.includes('delete') ? 'single' : 'not-supported',
+    ...(search ? typeSearchCapabilities(type, types) : {}),
     ...withOperations(
       operations.filter(
         (o) => o.levels.some((l) => l !== 'system') && (o.resourceTypes === '*' || o.resourceTypes.includes(type)),
@@ -83,6 +88,7 @@ export function buildCapabilityStatement(
         documentation: 'All R4 resource types are stored with full version history.',
         resource,
         interaction: system.map((code) => ({ code })),
+        ...(implemented.has('search-system') ? { searchParam: commonSearchParams() } : {}),
         ...withOperations(systemOps),
       },
     ],

@@ -1,20 +1,21 @@
 import type { Pool, PoolClient, Queryable } from './db.js';
 import { withTransaction } from './db.js';
 import { historyStatement } from './history-sql.js';
-import { matchStatement } from './match-sql.js';
 import { enqueue } from './outbox-enqueue.js';
+import type { Condition } from './search/condition.js';
+import type { IndexRows } from './search/rows.js';
+import { SearchStore } from './search/search-store.js';
 import {
   ADVISORY_LOCK,
-  INSERT_FIRST_VERSION,
+  insertFirstVersion,
   LOCK_CURRENT,
   READ_CURRENT,
   READ_VERSION,
-  WRITE_NEXT_VERSION,
+  writeNextVersion,
 } from './sql.js';
 import type {
   CurrentState,
   HistoryQuery,
-  MatchCriteria,
   StoredVersion,
   VersionInfo,
   WriteMethod,
@@ -82,34 +83,37 @@ export class StoreTransaction {
     return row === undefined ? undefined : { versionId: row.version_id, deleted: row.deleted };
   }
 
-  /** Version 1 of a new resource; undefined if another writer created it first. */
-  insertFirst(resourceType: string, id: string, content: string, method: WriteMethod): Promise<VersionInfo | undefined> {
-    return insertFirst(this.client, resourceType, id, content, method);
+  /** Version 1 of a new resource with its search index rows; undefined if another writer created it first. */
+  insertFirst(resourceType: string, id: string, content: string, method: WriteMethod, index: IndexRows): Promise<VersionInfo | undefined> {
+    return insertFirst(this.client, resourceType, id, content, method, index);
   }
 
-  /** The next version of a locked resource; `content` null writes a delete marker. */
+  /**
+   * The next version of a locked resource; `content` null writes a delete marker.
+   * Its search index rows are replaced by `index` (pass no rows for a delete).
+   */
   async writeNext(
     resourceType: string,
     id: string,
     versionId: number,
     content: string | null,
     method: WriteMethod,
+    index: IndexRows,
   ): Promise<VersionInfo> {
-    const r = await this.client.query<VersionRow>(WRITE_NEXT_VERSION, [
-      resourceType,
-      id,
-      versionId,
-      content === null,
-      content,
-      method,
-    ]);
+    const { mask, values } = index.statementParts();
+    const r = await this.client.query<VersionRow>({
+      name: `write-next-${mask}`,
+      text: writeNextVersion(mask),
+      values: [resourceType, id, versionId, content === null, content, method, ...values],
+    });
     const v = toVersion(r.rows);
     if (v === undefined) throw new Error(`writeNext: ${resourceType}/${id} vanished while locked`);
     return v;
   }
 
-  match(resourceType: string, criteria: MatchCriteria, limit: number): Promise<string[]> {
-    return match(this.client, resourceType, criteria, limit);
+  /** Ids of current resources meeting search conditions (conditional interactions), inside this transaction. */
+  match(resourceType: string, conditions: readonly Condition[], limit: number): Promise<string[]> {
+    return new SearchStore(this.client).match([resourceType], conditions, limit);
   }
 
   read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
@@ -135,8 +139,14 @@ async function insertFirst(
   id: string,
   content: string,
   method: WriteMethod,
+  index: IndexRows,
 ): Promise<VersionInfo | undefined> {
-  const r = await db.query<VersionRow>({ name: 'insert-first', text: INSERT_FIRST_VERSION, values: [resourceType, id, content, method] });
+  const { mask, values } = index.statementParts();
+  const r = await db.query<VersionRow>({
+    name: `insert-first-${mask}`,
+    text: insertFirstVersion(mask),
+    values: [resourceType, id, content, method, ...values],
+  });
   return toVersion(r.rows);
 }
 
@@ -144,12 +154,6 @@ async function readCurrent(db: Queryable, resourceType: string, id: string): Pro
   const r = await db.query<ReadRow>({ name: 'read-current', text: READ_CURRENT, values: [resourceType, id] });
   const row = r.rows[0];
   return row === undefined ? undefined : toStored(resourceType, id, row, 'PUT');
-}
-
-async function match(db: Queryable, resourceType: string, criteria: MatchCriteria, limit: number): Promise<string[]> {
-  const { text, values } = matchStatement(resourceType, criteria, limit);
-  const r = await db.query<{ id: string }>(text, values);
-  return r.rows.map((row) => row.id);
 }
 
 /** The PostgreSQL resource store: current rows, full history, one transaction per write. */
@@ -168,10 +172,11 @@ export class ResourceStore {
 
   /**
    * A brand-new resource with a server-assigned id: a single statement writes the
-   * current row and its history row, so it is atomic without a round trip for BEGIN.
+   * current row, its history row and its search index rows, so it is atomic
+   * without a round trip for BEGIN.
    */
-  async createNew(resourceType: string, id: string, content: string): Promise<VersionInfo> {
-    const v = await insertFirst(this.pool, resourceType, id, content, 'POST');
+  async createNew(resourceType: string, id: string, content: string, index: IndexRows): Promise<VersionInfo> {
+    const v = await insertFirst(this.pool, resourceType, id, content, 'POST', index);
     if (v === undefined) throw new Error(`createNew: id collision on ${resourceType}/${id}`);
     return v;
   }
@@ -192,6 +197,11 @@ export class ResourceStore {
 
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
     return withTransaction(this.pool, (client) => fn(new StoreTransaction(client)));
+  }
+
+  /** Search queries on the pool (issue #3). */
+  search(): SearchStore {
+    return new SearchStore(this.pool);
   }
 
   /** Readiness: the database answers. */

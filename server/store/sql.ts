@@ -3,6 +3,8 @@
  * bind parameter; only these constant fragments are spliced into statements.
  */
 
+import { indexDeleteCtes, indexInsertCtes } from './search/index-write-sql.js';
+
 /** One timestamp per write, truncated to the millisecond that FHIR instants carry. */
 export const NOW_MS = "date_trunc('milliseconds', clock_timestamp())";
 
@@ -22,17 +24,40 @@ export const COPY_TO_HISTORY = (source: string, methodParam: string): string => 
   SELECT resource_type, id, version_id, last_updated, deleted, ${methodParam}, content FROM ${source}
   RETURNING version_id, last_updated`;
 
-export const INSERT_FIRST_VERSION = `
+const statements = new Map<string, string>();
+
+function cached(key: string, build: () => string): string {
+  let text = statements.get(key);
+  if (text === undefined) {
+    text = build();
+    statements.set(key, text);
+  }
+  return text;
+}
+
+/**
+ * Version 1: current row, history row and search index rows in one statement.
+ * `mask` says which index tables get rows ($5… are their columns, see
+ * search/index-write-sql.ts); each mask is its own prepared statement.
+ */
+export function insertFirstVersion(mask: number): string {
+  return cached(`first:${mask}`, () => `
   WITH ts AS (SELECT ${NOW_MS} AS t),
   ins AS (
     INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
     SELECT $1::text, $2::text, 1, ts.t, false, ${stampedContent('$3', '1', 'ts.t')} FROM ts
     ON CONFLICT (resource_type, id) DO NOTHING
-    RETURNING resource_type, id, version_id, last_updated, deleted, content
-  )
-  ${COPY_TO_HISTORY('ins', '$4::text')}`;
+    RETURNING sid, resource_type, id, version_id, last_updated, deleted, content
+  )${indexInsertCtes('ins', 5, mask)}
+  ${COPY_TO_HISTORY('ins', '$4::text')}`);
+}
 
-export const WRITE_NEXT_VERSION = `
+/**
+ * The next version; the resource's index rows are all replaced by those in
+ * `mask` ($7…; none for a delete).
+ */
+export function writeNextVersion(mask: number): string {
+  return cached(`next:${mask}`, () => `
   WITH ts AS (SELECT ${NOW_MS} AS t),
   cur AS (
     UPDATE resource r
@@ -40,9 +65,10 @@ export const WRITE_NEXT_VERSION = `
            content = ${stampedContent('$5', '$3::int', 'ts.t')}
       FROM ts
      WHERE r.resource_type = $1 AND r.id = $2
-    RETURNING r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
-  )
-  ${COPY_TO_HISTORY('cur', '$6::text')}`;
+    RETURNING r.sid, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
+  )${indexDeleteCtes('cur')}${indexInsertCtes('cur', 7, mask)}
+  ${COPY_TO_HISTORY('cur', '$6::text')}`);
+}
 
 export const READ_CURRENT = `
   SELECT version_id, last_updated, deleted, content::text AS json

@@ -21,21 +21,6 @@ export interface CurrentState {
   readonly deleted: boolean;
 }
 
-/**
- * Criteria the store can match without the search engine: `_id` and `identifier`
- * (https://hl7.org/fhir/R4/search.html#token: `value`, `system|value`, `|value`, `system|`).
- */
-export interface MatchCriteria {
-  readonly ids?: readonly string[];
-  readonly identifiers?: readonly IdentifierCriterion[];
-}
-export interface IdentifierCriterion {
-  /** undefined: any system; null: no system (`|value`). */
-  readonly system: string | null | undefined;
-  /** undefined: any value (`system|`). */
-  readonly value: string | undefined;
-}
-
 /** A history query (https://hl7.org/fhir/R4/http.html#history). */
 export interface HistoryQuery {
   readonly resourceType?: string;

@@ -3,9 +3,16 @@ import { contentForStorage, type ResourceStore } from '../../store/resource-stor
 import type { HistoryQuery, StoredVersion } from '../../store/types.js';
 import { newId } from '../model/ids.js';
 import type { Validator } from '../validation/index.js';
+import type { Indexer } from '../search/index/indexer.js';
 import { prepareForWrite } from './prepare.js';
 import type { Deleted, Existing, PatchFn, WriteHook, Written } from './types.js';
 import { TransactionWriter, written, type CreateOptions } from './writer.js';
+
+/** Hears about writes: before one is validated, and after one commits (with the types written). */
+export interface WriteObserver {
+  beforeWrite(): Promise<void>;
+  committed(types: Iterable<string>): void;
+}
 
 /**
  * Reads and writes of FHIR resources, free of HTTP: REST routes, Bundles and the
@@ -16,6 +23,8 @@ export class Repository {
   constructor(
     private readonly store: ResourceStore,
     private readonly validator: Validator,
+    /** Turns each resource written into its search index rows (issue #3). */
+    private readonly indexer: Indexer,
   ) {}
 
   /**
@@ -23,8 +32,25 @@ export class Repository {
    * `hook` runs inside it after every write (the auth guard's access checks and
    * audit record: pass `ctx.state.access?.writeHook`).
    */
-  transaction<T>(fn: (writer: TransactionWriter) => Promise<T>, hook?: WriteHook): Promise<T> {
-    return this.store.transaction((tx) => fn(new TransactionWriter(tx, this.validator).useHook(hook)));
+  async transaction<T>(fn: (writer: TransactionWriter) => Promise<T>, hook?: WriteHook): Promise<T> {
+    await this.observer?.beforeWrite();
+    let writer: TransactionWriter | undefined;
+    const result = await this.store.transaction((tx) => {
+      writer = new TransactionWriter(tx, this.validator, this.indexer).useHook(hook);
+      return fn(writer);
+    });
+    if (writer !== undefined) this.observer?.committed(writer.writtenTypes);
+    return result;
+  }
+
+  private observer: WriteObserver | undefined;
+
+  /**
+   * Lets a cache of stored resources (the conformance cache of issue #5: profiles, value
+   * sets...) refresh itself before a write is validated and hear about committed writes.
+   */
+  observe(observer: WriteObserver): void {
+    this.observer = observer;
   }
 
   /** The current version; 404 if it never existed, 410 if deleted. */
@@ -48,8 +74,10 @@ export class Repository {
    */
   async create(resourceType: string, body: unknown, options: CreateOptions = {}, hook?: WriteHook): Promise<Written | Existing> {
     if (options.ifNoneExist !== undefined || hook !== undefined) return this.transaction((w) => w.create(resourceType, body, options), hook);
+    await this.observer?.beforeWrite();
     const resource = prepareForWrite(this.validator, resourceType, body, options.id ?? newId());
-    const v = await this.store.createNew(resourceType, String(resource['id']), contentForStorage(resource));
+    const v = await this.store.createNew(resourceType, String(resource['id']), contentForStorage(resource), this.indexer.rows(resource));
+    this.observer?.committed([resourceType]);
     return written(resource, v, true);
   }
 

@@ -2,7 +2,8 @@ import { FhirError, gone, invalid, notFound, preconditionFailed } from '../../er
 import { contentForStorage, type StoreTransaction } from '../../store/resource-store.js';
 import type { StoredVersion, VersionInfo, WriteMethod } from '../../store/types.js';
 import { newId } from '../model/ids.js';
-import { parseConditionalCriteria } from '../search/criteria.js';
+import type { Indexer } from '../search/index/indexer.js';
+import { IndexRows } from '../../store/search/rows.js';
 import type { Validator } from '../validation/index.js';
 import { isJsonObject, prepareForWrite, stamped } from './prepare.js';
 import type { Deleted, Existing, PatchFn, ResourceJson, WriteChange, WriteHook, WriteScope, Written } from './types.js';
@@ -42,6 +43,8 @@ export class TransactionWriter {
   constructor(
     private readonly tx: StoreTransaction,
     private readonly validator: Validator,
+    /** Search index rows of each version written (issue #3), in the same statement. */
+    private readonly indexer: Indexer,
   ) {}
 
   private hook: WriteHook | undefined;
@@ -56,7 +59,11 @@ export class TransactionWriter {
     return this;
   }
 
+  /** Types written so far (the Repository tells the conformance cache after commit, issue #5). */
+  readonly writtenTypes = new Set<string>();
+
   private async after<T extends WriteChange>(change: T): Promise<T> {
+    this.writtenTypes.add(change.resourceType);
     if (this.hook !== undefined) await this.hook(change, this.scope);
     return change;
   }
@@ -75,7 +82,7 @@ export class TransactionWriter {
   async create(resourceType: string, body: unknown, options: CreateOptions = {}): Promise<Written | Existing> {
     const resource = prepareForWrite(this.validator, resourceType, body, options.id ?? newId());
     if (options.ifNoneExist !== undefined) {
-      const criteria = parseConditionalCriteria(options.ifNoneExist);
+      const criteria = await this.indexer.criteria(resourceType, options.ifNoneExist);
       await this.tx.lock(criteriaLockKey(resourceType, options.ifNoneExist));
       const [first, second] = await this.tx.match(resourceType, criteria, 2);
       if (second !== undefined) throw multipleMatches('Conditional create');
@@ -84,7 +91,7 @@ export class TransactionWriter {
         if (stored !== undefined) return { kind: 'existing', stored };
       }
     }
-    const v = await this.tx.insertFirst(resourceType, String(resource['id']), contentForStorage(resource), 'POST');
+    const v = await this.tx.insertFirst(resourceType, String(resource['id']), contentForStorage(resource), 'POST', this.indexer.rows(resource));
     if (v === undefined) throw new FhirError('conflict', `${resourceType}/${String(resource['id'])} already exists`);
     return this.after(written(resource, v, true));
   }
@@ -100,7 +107,7 @@ export class TransactionWriter {
 
   /** Conditional update (https://hl7.org/fhir/R4/http.html#cond-update). */
   async conditionalUpdate(resourceType: string, query: string, body: unknown, ifMatch?: number): Promise<Written> {
-    const criteria = parseConditionalCriteria(query);
+    const criteria = await this.indexer.criteria(resourceType, query);
     const bodyId = isJsonObject(body) && typeof body['id'] === 'string' ? body['id'] : undefined;
     await this.tx.lock(criteriaLockKey(resourceType, query));
     const [first, second] = await this.tx.match(resourceType, criteria, 2);
@@ -117,18 +124,19 @@ export class TransactionWriter {
     const { resourceType } = resource;
     const id = String(resource['id']);
     const content = contentForStorage(resource);
+    const index = this.indexer.rows(resource);
     for (;;) {
       const current = await this.tx.lockCurrent(resourceType, id);
       if (current === undefined) {
         if (ifMatch !== undefined) throw preconditionFailed(`${resourceType}/${id} does not exist, so If-Match cannot hold`);
-        const v = await this.tx.insertFirst(resourceType, id, content, method);
+        const v = await this.tx.insertFirst(resourceType, id, content, method, index);
         if (v !== undefined) return this.after(written(resource, v, true));
         continue; // created concurrently: lock the new row and write the next version
       }
       if (ifMatch !== undefined && ifMatch !== current.versionId) {
         throw preconditionFailed(`If-Match version ${ifMatch} is not the current version ${current.versionId}`);
       }
-      const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, content, method);
+      const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, content, method, index);
       return this.after(written(resource, v, current.deleted));
     }
   }
@@ -148,7 +156,7 @@ export class TransactionWriter {
       throw invalid('A patch may not change the resource type or id');
     }
     const resource = prepareForWrite(this.validator, resourceType, patched, id);
-    const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, contentForStorage(resource), 'PATCH');
+    const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, contentForStorage(resource), 'PATCH', this.indexer.rows(resource));
     return this.after(written(resource, v, false));
   }
 
@@ -165,7 +173,7 @@ export class TransactionWriter {
 
   /** The single id matching conditional criteria (404 none, 412 several). */
   async resolveSingle(resourceType: string, query: string, what: string): Promise<string> {
-    const [first, second] = await this.tx.match(resourceType, parseConditionalCriteria(query), 2);
+    const [first, second] = await this.tx.match(resourceType, await this.indexer.criteria(resourceType, query), 2);
     if (second !== undefined) throw multipleMatches(what);
     if (first === undefined) throw notFound(`${what}: no ${resourceType} matches the criteria`);
     return first;
@@ -181,14 +189,15 @@ export class TransactionWriter {
     if (ifMatch !== undefined && ifMatch !== current.versionId) {
       throw preconditionFailed(`If-Match version ${ifMatch} is not the current version ${current.versionId}`);
     }
-    const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, null, 'DELETE');
+    // A deleted resource leaves current search: its index rows go, none come.
+    const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, null, 'DELETE', new IndexRows());
     return this.after({ kind: 'deleted', versionId: v.versionId, resourceType, id });
   }
 
   /** Conditional delete: no match does nothing, one match is deleted, several give 412. */
   async conditionalDelete(resourceType: string, query: string): Promise<Deleted> {
     await this.tx.lock(criteriaLockKey(resourceType, query));
-    const [first, second] = await this.tx.match(resourceType, parseConditionalCriteria(query), 2);
+    const [first, second] = await this.tx.match(resourceType, await this.indexer.criteria(resourceType, query), 2);
     if (second !== undefined) throw multipleMatches('Conditional delete');
     if (first === undefined) return { kind: 'deleted', versionId: undefined };
     return this.delete(resourceType, first);

@@ -1,6 +1,7 @@
 import type { RouterContext } from '@koa/router';
 import type { BundleProcessor } from '../bundle/bundle-processor.js';
 import type { Repository } from '../repository/repository.js';
+import type { SearchService } from '../search/search-service.js';
 import type { AppState } from '../../http/state.js';
 
 export type RouteContext = RouterContext<AppState>;
@@ -14,6 +15,8 @@ export interface RestDeps {
   readonly maxBodyBytes: number;
   readonly historyDefaultCount: number;
   readonly historyMaxCount: number;
+  /** The search engine (issue #3). */
+  readonly search: SearchService;
   /** Batch and transaction Bundles (POST [base]); one per app. */
   readonly bundles: BundleProcessor;
   /** Largest Bundle body (BUNDLE_MAX_BYTES). */

@@ -10,6 +10,9 @@ import { conditionalDelete, deleteResource } from './delete.js';
 import { history } from './history.js';
 import { conditionalPatch, patch } from './patch.js';
 import { read } from './read.js';
+import { searchCompartment } from './search-compartment.js';
+import { searchSystem } from './search-system.js';
+import { searchType } from './search-type.js';
 import { conditionalUpdate, update } from './update.js';
 import { vread } from './vread.js';
 
@@ -22,8 +25,9 @@ export type TypeInteraction =
   | 'delete'
   | 'history-instance'
   | 'history-type'
-  | 'create';
-export type SystemInteraction = 'transaction' | 'batch' | 'history-system';
+  | 'create'
+  | 'search-type';
+export type SystemInteraction = 'transaction' | 'batch' | 'search-system' | 'history-system';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -41,6 +45,9 @@ export interface RouteSpec {
 
 export const ROUTES: readonly RouteSpec[] = [
   { name: 'capabilities', method: 'get', path: '/metadata', interaction: 'capabilities', handler: capabilities },
+  // Search (issue #3). POST /_search must come before create's POST /:type.
+  { name: 'search-system', method: 'get', path: '/', interaction: 'search-system', handler: searchSystem },
+  { name: 'search-system-post', method: 'post', path: '/_search', interaction: 'search-system', handler: searchSystem },
   // One endpoint serves both (the Bundle's type decides); listed twice for the CapabilityStatement.
   { name: 'transaction', method: 'post', path: '/', interaction: 'transaction', handler: bundle },
   { name: 'batch', method: 'post', path: '/', interaction: 'batch', handler: bundle },
@@ -56,6 +63,10 @@ export const ROUTES: readonly RouteSpec[] = [
   { name: 'patch-conditional', method: 'patch', path: '/:type', interaction: 'patch', handler: conditionalPatch },
   { name: 'delete', method: 'delete', path: '/:type/:id', interaction: 'delete', handler: deleteResource },
   { name: 'delete-conditional', method: 'delete', path: '/:type', interaction: 'delete', handler: conditionalDelete },
+  // After the history routes, which own /_history and /:type/:id/_history.
+  { name: 'search-type', method: 'get', path: '/:type', interaction: 'search-type', handler: searchType },
+  { name: 'search-type-post', method: 'post', path: '/:type/_search', interaction: 'search-type', handler: searchType },
+  { name: 'search-compartment', method: 'get', path: '/:compartment/:id/:type', interaction: 'search-type', handler: searchCompartment },
 ];
 
 /**

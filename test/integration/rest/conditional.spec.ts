@@ -48,9 +48,19 @@ describe('REST: conditional create, update, delete and patch', () => {
       expect((await post(withMrn('x'), `_id=${String(c.body?.['id'])}`)).status).to.equal(200);
     });
 
-    it('refuses criteria it cannot evaluate yet instead of ignoring them', async () => {
-      const r = await post(withMrn('y'), 'name=smith');
+    it('refuses unknown criteria instead of ignoring them (ignoring would widen the match)', async () => {
+      const r = await post(withMrn('y'), 'bogus=smith');
       expect(r.status).to.equal(400);
+      expect(firstIssue(r).diagnostics).to.contain('bogus');
+    });
+
+    it('uses the search engine for any criteria (issue #3)', async () => {
+      const mrn = randomUUID();
+      const family = `Fam${mrn.slice(0, 8)}`;
+      const body = { ...withMrn(mrn), name: [{ family }], birthDate: '1970-01-02' };
+      expect((await post(body)).status).to.equal(201);
+      expect((await post(body, `family=${family}&birthdate=1970`)).status).to.equal(200);
+      expect((await post(body, `family=${family}&birthdate=1971`)).status).to.equal(201);
     });
 
     it('creates exactly one resource when many clients race on the same criteria', async () => {

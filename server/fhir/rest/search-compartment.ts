@@ -1,0 +1,22 @@
+import { param, type RouteHandler } from './context.js';
+import { runSearch, searchParams, strictHandling, type SearchDeps } from './search-response.js';
+
+/**
+ * Compartment search: GET [base]/[compartment]/[id]/[type]?…
+ * (https://hl7.org/fhir/R4/http.html#vsearch), e.g. Patient/123/Observation.
+ */
+export function searchCompartment(deps: SearchDeps): RouteHandler {
+  return async function searchInCompartment(ctx) {
+    ctx.state.interaction = 'search-type';
+    const compartment = param(ctx, 'compartment');
+    const id = param(ctx, 'id');
+    const type = param(ctx, 'type');
+    await runSearch(ctx, deps, {
+      types: [type],
+      params: await searchParams(ctx, deps.maxBodyBytes),
+      strict: strictHandling(ctx),
+      compartment: { type: compartment, id },
+      path: `/${compartment}/${id}/${type}`,
+    });
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The search interaction without HTTP (https://hl7.org/fhir/R4/search.html):
+ * parse → store query (keyset page) → total → includes → page links. Also
+ * turns conditional-interaction criteria into conditions, so conditional
+ * create / update / delete use the same engine.
+ */
+import type { OperationOutcome } from 'fhir/r4.js';
+import { invalid } from '../../errors/fhir-error.js';
+import type { SearchSpec } from '../../store/search/search-sql.js';
+import type { SearchRow, SearchStore } from '../../store/search/search-store.js';
+import { isResourceType } from '../model/resource-types.js';
+import type { SearchPage } from './bundle.js';
+import { compartmentCondition } from './compartment.js';
+import type { SearchParamRegistry } from './definitions/registry.js';
+import { resolveIncludes } from './include.js';
+import { decodeCursor, encodeCursor, pageLinks } from './paging.js';
+import type { SearchContext } from './query/context.js';
+import { parseSearch, type ParsedSearch } from './query/parse.js';
+import { StoreTerminology } from './terminology.js';
+
+export interface SearchSettings {
+  readonly baseUrl: string;
+  readonly defaultCount: number;
+  readonly maxCount: number;
+  /** Most resources `_include` / `_revinclude` add to one page. */
+  readonly maxIncludes: number;
+  /** The debug switch: `_explain=true` returns the SQL and its plan. */
+  readonly explain: boolean;
+}
+
+export interface SearchInput {
+  /** Resource types searched: one for a type search, several for a system search. */
+  readonly types: readonly string[];
+  readonly params: readonly (readonly [string, string])[];
+  /** `Prefer: handling=strict`. */
+  readonly strict: boolean;
+  /** Compartment search: `Patient/123/Observation`. */
+  readonly compartment?: { readonly type: string; readonly id: string };
+  /** Request path below the FHIR base, for page links (`/Patient`, ``, `/Patient/1/Observation`). */
+  readonly path: string;
+}
+
+export type SearchOutput =
+  | { readonly kind: 'page'; readonly page: SearchPage; readonly parsed: ParsedSearch }
+  | { readonly kind: 'explain'; readonly outcome: OperationOutcome };
+
+function ignoredOutcome(parsed: ParsedSearch): OperationOutcome | undefined {
+  if (parsed.ignored.length === 0) return undefined;
+  return {
+    resourceType: 'OperationOutcome',
+    issue: parsed.ignored.map((i) => ({ severity: 'warning', code: 'not-supported', diagnostics: `${i.reason}; ignored`, expression: [i.param] })),
+  };
+}
+
+export class SearchService {
+  private readonly terminology: StoreTerminology;
+
+  constructor(
+    private readonly store: SearchStore,
+    private readonly registry: () => SearchParamRegistry,
+    private readonly settings: SearchSettings,
+  ) {
+    this.terminology = new StoreTerminology(store, registry);
+  }
+
+  /** ValueSets and CodeSystems held by this server, for token modifiers (also for conditional criteria). */
+  get heldTerminology(): StoreTerminology {
+    return this.terminology;
+  }
+
+  private context(): SearchContext {
+    return { registry: this.registry(), baseUrl: this.settings.baseUrl, terminology: this.terminology, isResourceType };
+  }
+
+  async search(input: SearchInput): Promise<SearchOutput> {
+    const ctx = this.context();
+    const parsed = await parseSearch(input.params, input.types, ctx, {
+      strict: input.strict,
+      defaultCount: this.settings.defaultCount,
+      maxCount: this.settings.maxCount,
+    });
+    const conditions = [...parsed.conditions];
+    if (input.compartment !== undefined) {
+      const type = input.types[0] ?? '';
+      const c = compartmentCondition(ctx.registry, input.compartment.type, input.compartment.id, type);
+      if (c === undefined) throw invalid(`${type} is not in the ${input.compartment.type} compartment`);
+      conditions.push(c);
+    }
+    const keyset = parsed.cursor === undefined ? undefined : decodeCursor(parsed.cursor, parsed.sort);
+    const now = Date.now();
+    const spec: SearchSpec = { types: input.types, conditions, sort: parsed.sort, limit: parsed.count + 1, now, ...(keyset === undefined ? {} : { keyset }) };
+    if (parsed.explain && this.settings.explain) return { kind: 'explain', outcome: await this.explain(spec) };
+    const countOnly = parsed.summary === 'count' || parsed.count === 0;
+    const rows = countOnly ? [] : await this.store.search(spec);
+    const more = rows.length > parsed.count;
+    const backwards = keyset?.direction === 'before';
+    // The extra row is at the far end in the direction read: the start when paging backwards.
+    const matches = more ? (backwards ? rows.slice(1) : rows.slice(0, parsed.count)) : rows;
+    const total = await this.total(parsed, spec, matches, keyset === undefined && !more);
+    const included = await resolveIncludes(this.store, ctx.registry, matches, parsed.include, parsed.revinclude, this.settings.maxIncludes);
+    const links = this.links(input, parsed, matches, more, keyset?.direction);
+    const outcome = ignoredOutcome(parsed);
+    if (included.truncated) {
+      const issue = { severity: 'warning' as const, code: 'too-costly' as const, diagnostics: `Included resources were cut at ${this.settings.maxIncludes}` };
+      return { kind: 'page', parsed, page: { total, links, matches, included: included.rows, outcome: { resourceType: 'OperationOutcome', issue: [...(outcome?.issue ?? []), issue] } } };
+    }
+    return { kind: 'page', parsed, page: { total, links, matches, included: included.rows, outcome } };
+  }
+
+  private async total(parsed: ParsedSearch, spec: SearchSpec, matches: readonly SearchRow[], complete: boolean): Promise<number | undefined> {
+    if (parsed.summary === 'count' || parsed.count === 0 || parsed.total === 'accurate') return this.store.count(spec);
+    if (parsed.total === 'estimate') return complete ? matches.length : this.store.estimate(spec);
+    if (parsed.total === 'none') return undefined;
+    // Default: the total when it is known for free (everything fits on the first page).
+    return complete ? matches.length : undefined;
+  }
+
+  private links(input: SearchInput, parsed: ParsedSearch, matches: readonly SearchRow[], more: boolean, dir: 'after' | 'before' | undefined) {
+    const first = matches[0];
+    const last = matches[matches.length - 1];
+    const hasNext = dir === 'before' ? true : more;
+    const hasPrev = dir === undefined ? false : dir === 'after' ? true : more;
+    const next = hasNext && last !== undefined ? encodeCursor('after', last.cursor, parsed.sort) : undefined;
+    const prev = hasPrev && first !== undefined ? encodeCursor('before', first.cursor, parsed.sort) : undefined;
+    return pageLinks(this.settings.baseUrl, input.path, input.params, parsed.cursor, next, prev);
+  }
+
+  private async explain(spec: SearchSpec): Promise<OperationOutcome> {
+    const { sql, plan } = await this.store.explain(spec, true);
+    return {
+      resourceType: 'OperationOutcome',
+      issue: [
+        { severity: 'information', code: 'informational', diagnostics: sql.replace(/\s+/g, ' ').trim() },
+        { severity: 'information', code: 'informational', diagnostics: plan.join('\n') },
+      ],
+    };
+  }
+}

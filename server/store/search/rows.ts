@@ -1,0 +1,106 @@
+import { indexMask } from './index-write-sql.js';
+
+/**
+ * The search index rows of one resource version, collected column by column so
+ * that each index table is written by a single `INSERT … SELECT FROM unnest(…)`
+ * inside the statement that writes the resource (see index-write-sql.ts).
+ * Rows are deduplicated: identical rows would only cost space.
+ */
+
+/** A value found by a search parameter's expression, with its FHIR type (`Coding`, `dateTime`...). */
+export interface TypedValue {
+  readonly value: unknown;
+  readonly type: string;
+}
+
+class Columns<T extends unknown[]> {
+  readonly columns: unknown[][];
+  private readonly seen = new Set<string>();
+  constructor(width: number) {
+    this.columns = Array.from({ length: width }, () => []);
+  }
+  add(...row: T): void {
+    const key = row.join('\u0001');
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    row.forEach((v, i) => this.columns[i]?.push(v));
+  }
+  get size(): number {
+    return this.seen.size;
+  }
+}
+
+/** Composite component values laid out in generic slots (see composite.ts). */
+export interface CompositeSlots {
+  s1: string | null;
+  c1: string | null;
+  s2: string | null;
+  c2: string | null;
+  lo2: number | null;
+  hi2: number | null;
+  lo3: number | null;
+  hi3: number | null;
+}
+
+export class IndexRows {
+  /** param, system, code */
+  readonly token = new Columns<[number, string | null, string | null]>(3);
+  /** param, normalised value, exact value (null when equal to the normalised one) */
+  readonly string = new Columns<[number, string, string | null]>(3);
+  /** param, range start, range end (ISO instants or ±infinity), half-open */
+  readonly date = new Columns<[number, string, string]>(3);
+  /** param, low, high (a point has low = high) */
+  readonly number = new Columns<[number, number, number]>(3);
+  /** param, low, high, system, code, unit */
+  readonly quantity = new Columns<[number, number, number, string | null, string | null, string | null]>(6);
+  /** param, target type (null: not a reference to this server), target id or URL */
+  readonly reference = new Columns<[number, string | null, string]>(3);
+  /** param, uri */
+  readonly uri = new Columns<[number, string]>(2);
+  /** param, s1, c1, s2, c2, lo2, hi2, lo3, hi3 */
+  readonly composite = new Columns<
+    [number, string | null, string | null, string | null, string | null, number | null, number | null, number | null, number | null]
+  >(9);
+  /** kind (1 narrative, 2 content), text for PostgreSQL full-text search */
+  readonly text = new Columns<[number, string]>(2);
+
+  addComposite(param: number, s: CompositeSlots): void {
+    this.composite.add(param, s.s1, s.c1, s.s2, s.c2, s.lo2, s.hi2, s.lo3, s.hi3);
+  }
+
+  /** Each table's columns, in INDEX_TABLES order (index-write-sql.ts). */
+  private tables(): unknown[][][] {
+    return [
+      this.token.columns,
+      this.string.columns,
+      this.date.columns,
+      this.number.columns,
+      this.quantity.columns,
+      this.reference.columns,
+      this.uri.columns,
+      this.composite.columns,
+      this.text.columns,
+    ];
+  }
+
+  /** Which tables have rows (bit i: table i), and the bind values of those tables' columns. */
+  statementParts(): { mask: number; values: unknown[][] } {
+    const tables = this.tables();
+    const mask = indexMask(tables);
+    return { mask, values: tables.filter((_t, i) => (mask & (1 << i)) !== 0).flat() };
+  }
+
+  get size(): number {
+    return (
+      this.token.size +
+      this.string.size +
+      this.date.size +
+      this.number.size +
+      this.quantity.size +
+      this.reference.size +
+      this.uri.size +
+      this.composite.size +
+      this.text.size
+    );
+  }
+}

@@ -1,0 +1,109 @@
+import type { Queryable } from '../db.js';
+import type { Condition } from './condition.js';
+import { includeStatement, revincludeStatement } from './include-sql.js';
+import { countStatement, matchStatement, searchStatement, type SearchSpec, type SortValue } from './search-sql.js';
+
+/** One resource found: its row, text and the values of its sort keys (for the next cursor). */
+export interface SearchRow {
+  readonly sid: number;
+  readonly resourceType: string;
+  readonly id: string;
+  readonly versionId: number;
+  readonly lastUpdated: Date;
+  /** Stored JSON without resourceType (see withResourceType). */
+  readonly content: string;
+  /** Keyset values in the statement's order: per sort key (flag and value for parameters), then sid. */
+  readonly cursor: readonly SortValue[];
+}
+
+interface Row {
+  sid: string | number;
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  json: string;
+  [k: string]: unknown;
+}
+
+function sortValue(v: unknown): SortValue {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
+  return null;
+}
+
+function toRow(row: Row, spec?: SearchSpec): SearchRow {
+  const cursor: SortValue[] = [];
+  spec?.sort.forEach((s, i) => {
+    const v = sortValue(row[`k${i}`]);
+    if (s.kind === 'index') cursor.push(v === null);
+    cursor.push(v);
+  });
+  const sid = Number(row.sid);
+  cursor.push(sid);
+  return {
+    sid,
+    resourceType: row.resource_type,
+    id: row.id,
+    versionId: row.version_id,
+    lastUpdated: row.last_updated,
+    content: row.json,
+    cursor,
+  };
+}
+
+/** Runs search statements on a pool (searches) or on a transaction's client (conditional matches). */
+export class SearchStore {
+  constructor(private readonly db: Queryable) {}
+
+  async search(spec: SearchSpec): Promise<SearchRow[]> {
+    const st = searchStatement(spec);
+    const r = await this.db.query<Row>(st.text, st.values);
+    const rows = r.rows.map((row) => toRow(row, spec));
+    return spec.keyset?.direction === 'before' ? rows.reverse() : rows;
+  }
+
+  async count(spec: Omit<SearchSpec, 'sort' | 'limit'>): Promise<number> {
+    const st = countStatement(spec);
+    const r = await this.db.query<{ n: number }>(st.text, st.values);
+    return r.rows[0]?.n ?? 0;
+  }
+
+  /** The planner's row estimate (`_total=estimate`): no execution. */
+  async estimate(spec: Omit<SearchSpec, 'sort' | 'limit'>): Promise<number> {
+    const st = countStatement(spec);
+    const r = await this.db.query<{ 'QUERY PLAN': { Plan: { Plans?: { 'Plan Rows'?: number }[] } }[] }>(`EXPLAIN (FORMAT JSON) ${st.text}`, st.values);
+    return Math.round(r.rows[0]?.['QUERY PLAN'][0]?.Plan.Plans?.[0]?.['Plan Rows'] ?? 0);
+  }
+
+  /** EXPLAIN (ANALYZE when asked) of the page query, as text lines (the debug switch). */
+  async explain(spec: SearchSpec, analyze: boolean): Promise<{ sql: string; plan: string[] }> {
+    const st = searchStatement(spec);
+    const r = await this.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT TEXT) ${st.text}`, st.values);
+    return { sql: st.text, plan: r.rows.map((row) => row['QUERY PLAN']) };
+  }
+
+  async include(sids: readonly number[], keys: readonly number[], targetTypes: readonly string[] | undefined, limit: number): Promise<SearchRow[]> {
+    if (sids.length === 0 || keys.length === 0) return [];
+    const st = includeStatement(sids, keys, targetTypes, limit);
+    return (await this.db.query<Row>(st.text, st.values)).rows.map((row) => toRow(row));
+  }
+
+  async revinclude(
+    targets: readonly { readonly type: string; readonly id: string }[],
+    keys: readonly number[],
+    sourceTypes: readonly string[],
+    limit: number,
+  ): Promise<SearchRow[]> {
+    if (targets.length === 0 || keys.length === 0) return [];
+    const st = revincludeStatement(targets, keys, sourceTypes, limit);
+    return (await this.db.query<Row>(st.text, st.values)).rows.map((row) => toRow(row));
+  }
+
+  /** Ids of current resources meeting the conditions (conditional create / update / delete). */
+  async match(types: readonly string[], conditions: readonly Condition[], limit: number): Promise<string[]> {
+    const st = matchStatement(types, conditions, limit, Date.now());
+    const r = await this.db.query<{ id: string }>(st.text, st.values);
+    return r.rows.map((row) => row.id);
+  }
+}
