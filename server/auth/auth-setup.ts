@@ -93,8 +93,9 @@ export class AuthSetup {
     const audit = new AuditWriter(pool, log);
     const users = new UserStore(pool);
     const contexts = new SmartContextStore(pgAdapter(pool));
-    const provider = createProvider({ config, pool, keys: this.keys, issuer, fhirBaseUrl, users, contexts, audit, log });
     const verifier = new TokenVerifier(pool, fhirBaseUrl, config.authTokenCacheSeconds, log);
+    const onRevoke = (tag: string): void => verifier.evict(tag);
+    const provider = createProvider({ config, pool, keys: this.keys, issuer, fhirBaseUrl, users, contexts, audit, log, onRevoke });
     void verifier.start();
     const worker = new AuditWorker(pool, repository, { baseUrl: fhirBaseUrl, issuer, softwareName: this.deps.softwareName }, log, config.auditWorkerIntervalMs);
     worker.start();
@@ -150,7 +151,7 @@ export class AuthSetup {
     return {
       routes: authRoutes,
       verifier,
-      routeGuard: routeGuard({ repository, audit, bundleEntriesChecked: false }),
+      routeGuard: routeGuard({ repository, audit, bundleEntriesChecked: true }),
       operationGuard: operationGuard(audit),
       cookieKeys: this.keys.cookieKeys,
     };

@@ -54,7 +54,8 @@ export async function startTestServer(overrides: Partial<Config> = {}, databaseU
       ready: () => Promise.resolve(),
       ...(auth === undefined ? {} : { auth }),
     },
-    `${root}/fhir`,
+    // BASE_URL (config.baseUrl) lets a second instance share the first one's public base, as processes behind one proxy do.
+    config.baseUrl ?? `${root}/fhir`,
   );
   const callback = app.callback();
   server.on('request', (req, res) => {

@@ -13,11 +13,19 @@ export interface ScreenResult {
   /** The body to send (unchanged when nothing was removed). */
   readonly body: JsonObject;
   readonly changed: boolean;
+  /** Resources the caller may see / may not see. */
+  readonly shown: number;
+  readonly hidden: number;
+}
+
+interface Counts {
+  shown: number;
+  hidden: number;
 }
 
 const RESPONSE_BUNDLES = new Set(['batch-response', 'transaction-response']);
 
-function screenBundle(bundle: JsonObject, access: GuardedAccess, confined: boolean): boolean {
+function screenBundle(bundle: JsonObject, access: GuardedAccess, confined: boolean, counts: Counts): boolean {
   const entries = bundle['entry'];
   if (!Array.isArray(entries)) return false;
   const responseBundle = RESPONSE_BUNDLES.has(String(bundle['type']));
@@ -28,10 +36,11 @@ function screenBundle(bundle: JsonObject, access: GuardedAccess, confined: boole
     const r = e['resource'];
     if (isJsonObject(r)) {
       if (r['resourceType'] === 'OperationOutcome' || access.disclose(r)) {
-        if (r['resourceType'] === 'Bundle') changed = screenBundle(r, access, confined) || changed;
+        if (r['resourceType'] !== 'OperationOutcome') counts.shown += 1;
         kept.push(e);
         continue;
       }
+      counts.hidden += 1;
       changed = true;
       if (responseBundle) {
         const { resource: _removed, ...rest } = e;
@@ -58,10 +67,12 @@ function screenBundle(bundle: JsonObject, access: GuardedAccess, confined: boole
  */
 export function screenBody(body: JsonObject, access: GuardedAccess, confined: boolean): ScreenResult & { readonly denied: boolean } {
   const type = body['resourceType'];
-  if (type === 'OperationOutcome' || type === 'Parameters') return { body, changed: false, denied: false };
+  if (type === 'OperationOutcome' || type === 'Parameters') return { body, changed: false, denied: false, shown: 0, hidden: 0 };
   if (type === 'Bundle') {
-    const changed = screenBundle(body, access, confined);
-    return { body, changed, denied: false };
+    const counts: Counts = { shown: 0, hidden: 0 };
+    const changed = screenBundle(body, access, confined, counts);
+    return { body, changed, denied: false, ...counts };
   }
-  return { body, changed: false, denied: !access.disclose(body) };
+  const denied = !access.disclose(body);
+  return { body, changed: false, denied, shown: denied ? 0 : 1, hidden: denied ? 1 : 0 };
 }

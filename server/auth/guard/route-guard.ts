@@ -86,7 +86,9 @@ async function screen(ctx: RouterContext<AppState>, access: GuardedAccess, route
   }
   if (body === undefined) return;
   const result = screenBody(body, access, confined);
-  if (result.denied) deny(ctx, 'The granted access does not cover this resource');
+  // The history of one resource the caller may see no version of is refused like a read of it.
+  const hiddenInstance = route.interaction === 'history-instance' && result.shown === 0 && result.hidden > 0;
+  if (result.denied || hiddenInstance) deny(ctx, 'The granted access does not cover this resource');
   if (result.changed) {
     body = result.body;
     ctx.body = single(ctx, '_pretty') === 'true' ? JSON.stringify(body, null, 2) : JSON.stringify(body);

@@ -40,24 +40,36 @@ export class TokenVerifier {
   /** Starts listening for revocations (call once; `close` stops). */
   async start(): Promise<void> {
     if (this.cacheSeconds === 0 || this.closed) return;
+    let client: PoolClient | undefined;
     try {
-      const client = await this.pool.connect();
-      client.on('notification', (msg) => {
+      client = await this.pool.connect();
+      if (this.isClosed()) {
+        client.release();
+        return;
+      }
+      const c = client;
+      c.on('notification', (msg) => {
         if (msg.payload !== undefined) this.evict(msg.payload);
       });
-      client.on('error', () => {
+      c.on('error', () => {
         // Lost the connection: forget everything cached (a missed notification must not keep a revoked token alive) and reconnect.
-        this.cache.clear();
+        if (this.listener !== c) return;
         this.listener = undefined;
-        client.release(true);
+        this.cache.clear();
+        c.release(true);
         this.retryLater();
       });
-      await client.query(`LISTEN ${REVOCATION_CHANNEL}`);
-      this.listener = client;
+      await c.query(`LISTEN ${REVOCATION_CHANNEL}`);
+      this.listener = c;
     } catch (err) {
-      this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'token revocation listener failed; retrying');
+      if (client !== undefined && this.listener !== client) client.release(true);
+      this.log.warn({ err: err instanceof Error ? err.message : 'unknown error' }, 'token revocation listener failed; retrying');
       this.retryLater();
     }
+  }
+
+  private isClosed(): boolean {
+    return this.closed;
   }
 
   private retryLater(): void {
@@ -70,6 +82,7 @@ export class TokenVerifier {
     this.listener = undefined;
     if (l !== undefined) {
       await l.query(`UNLISTEN ${REVOCATION_CHANNEL}`).catch(() => undefined);
+      l.removeAllListeners('notification');
       l.release();
     }
   }

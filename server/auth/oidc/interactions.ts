@@ -203,6 +203,11 @@ export function interactionRouter(deps: InteractionDeps): Router {
     const claims = strings(details.prompt.details['missingOIDCClaims']);
     if (claims.length > 0) grant.addOIDCClaims(claims);
     if (grantedClinical.length > 0) grant.addResourceScope(deps.fhirBaseUrl, grantedClinical.join(' '));
+    // Unticked scopes are recorded as refused, so the consent prompt counts them as answered.
+    const refusedClinical = clinical.filter((x) => !ticked.has(x));
+    const refusedOidc = oidc.filter((x) => CHOOSABLE_OIDC.has(x) && !ticked.has(x));
+    if (refusedClinical.length > 0) grant.rejectResourceScope(deps.fhirBaseUrl, refusedClinical.join(' '));
+    if (refusedOidc.length > 0) grant.rejectOIDCScope(refusedOidc.join(' '));
     const grantId = await grant.save();
     const ehr = launch !== undefined;
     await deps.contexts.saveGrantContext(

@@ -32,6 +32,8 @@ export interface ProviderDeps {
   readonly contexts: SmartContextStore;
   readonly audit: AuditWriter;
   readonly log: Logger;
+  /** Told of every token or grant this process removes (evicts the guard's cache). */
+  readonly onRevoke: (tag: string) => void;
 }
 
 
@@ -49,7 +51,7 @@ export function createProvider(d: ProviderDeps): Provider {
   const c = d.config;
   const rs = fhirResourceServer({ audience: d.fhirBaseUrl, accessTokenTtl: c.authAccessTokenTtl, backendTokenTtl: c.authBackendTokenTtl });
   const configuration: Configuration = {
-    adapter: pgAdapter(d.pool),
+    adapter: pgAdapter(d.pool, d.onRevoke),
     jwks: d.keys.jwks,
     cookies: {
       keys: d.keys.cookieKeys,

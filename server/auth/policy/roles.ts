@@ -55,7 +55,8 @@ const RULES: Readonly<Record<Role, RoleRule>> = {
   patient: rule(
     'rs',
     [['Patient'], 'rsu'],
-    [['Appointment', 'AppointmentResponse', 'Communication', 'QuestionnaireResponse'], 'crus'],
+    // Patient-generated data (home measurements, questionnaires), bookings and messages.
+    [['Observation', 'Appointment', 'AppointmentResponse', 'Communication', 'QuestionnaireResponse'], 'crus'],
   ),
 };
 

@@ -44,8 +44,11 @@ function withConsumed(row: Row | undefined, jti?: string): AdapterPayload | unde
 
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
 
-/** The adapter class oidc-provider instantiates once per model name. */
-export function pgAdapter(pool: Pool): AdapterConstructor {
+/**
+ * The adapter class oidc-provider instantiates once per model name.
+ * `onRevoke` hears this process's revocations at once (other processes hear the NOTIFY).
+ */
+export function pgAdapter(pool: Pool, onRevoke: (tag: string) => void = () => undefined): AdapterConstructor {
   return class PgAdapter implements Adapter {
     private readonly key: (id: string) => string;
 
@@ -103,6 +106,7 @@ export function pgAdapter(pool: Pool): AdapterConstructor {
     }
 
     async destroy(id: string): Promise<void> {
+      onRevoke(this.kind === 'Grant' ? `grant:${id}` : `token:${this.key(id)}`);
       await pool.query(
         `WITH d AS (DELETE FROM auth_oidc WHERE kind = $1 AND id = $2 RETURNING 1)
          SELECT pg_notify($3, $4) FROM d`,
@@ -111,6 +115,7 @@ export function pgAdapter(pool: Pool): AdapterConstructor {
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      onRevoke(`grant:${grantId}`);
       await pool.query(
         `WITH d AS (DELETE FROM auth_oidc WHERE kind = $1 AND grant_id = $2 RETURNING 1)
          SELECT pg_notify($3, $4) WHERE EXISTS (SELECT 1 FROM d)`,
