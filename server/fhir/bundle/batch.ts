@@ -7,7 +7,7 @@ import { PHASES, phaseEntries } from './entry-order.js';
 import type { EntryRequest } from './entry-request.js';
 import { readEntry } from './read-entry.js';
 import type { BundleDeps } from './transaction.js';
-import type { EntryOutcome } from './types.js';
+import type { EntryAccess, EntryOutcome } from './types.js';
 
 /** Batch entries in flight at once, per Bundle (each holds one pooled connection while it runs). */
 const BATCH_PARALLELISM = 4;
@@ -30,7 +30,7 @@ function bindOutcome(links: BundleLinks, e: EntryRequest, o: EntryOutcome): void
  * entry already written (otherwise that entry fails with 400). Conditional references
  * are resolved too, although the spec only requires it in transactions.
  */
-export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest | FhirError)[]): Promise<EntryOutcome[]> {
+export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest | FhirError)[], access?: EntryAccess): Promise<EntryOutcome[]> {
   const parsed = entries.filter((e): e is EntryRequest => !(e instanceof Error));
   const links = new BundleLinks(deps.serverBase, parsed.map((e) => e.fullUrl));
   const out: EntryOutcome[] = entries.map((e) =>
@@ -38,10 +38,11 @@ export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest
   );
   const run = async (e: EntryRequest): Promise<void> => {
     try {
+      access?.authorizeEntry(e.method, e.url);
       const o =
         e.method === 'GET' || e.method === 'HEAD'
           ? await readEntry(deps.repository, e)
-          : await deps.repository.transaction((writer) => executeWrite({ writer, walker: deps.walker, links }, e, newId()));
+          : await deps.repository.transaction((writer) => executeWrite({ writer, walker: deps.walker, links }, e, newId()), access?.writeHook);
       bindOutcome(links, e, o);
       out[e.index] = o;
     } catch (err) {

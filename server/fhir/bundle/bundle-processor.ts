@@ -6,7 +6,7 @@ import { namedEntryError } from './entry-error.js';
 import { parseEntry, type EntryRequest } from './entry-request.js';
 import { LinkWalker } from './link-walker.js';
 import { runTransaction, type BundleDeps } from './transaction.js';
-import type { BundleKind, BundleResult } from './types.js';
+import type { BundleKind, BundleResult, EntryAccess } from './types.js';
 
 export interface BundleProcessorOptions {
   readonly repository: Repository;
@@ -44,9 +44,10 @@ export class BundleProcessor {
   /**
    * Processes a parsed Bundle. A transaction either succeeds as a whole or throws the
    * failing entry's FhirError, named (`Bundle.entry[3]`); a batch never throws for an
-   * entry, each carries its own outcome.
+   * entry, each carries its own outcome. `access` authorizes each entry and watches
+   * every write (the auth guard's; none for the operator's importer).
    */
-  async process(body: unknown): Promise<BundleResult> {
+  async process(body: unknown, access?: EntryAccess): Promise<BundleResult> {
     const { kind, entries } = bundleKind(body);
     if (entries.length > this.options.maxEntries) {
       throw new FhirError('tooLarge', `The Bundle has ${entries.length} entries; at most ${this.options.maxEntries} are accepted (BUNDLE_MAX_ENTRIES)`, {
@@ -62,12 +63,12 @@ export class BundleProcessor {
       }
     });
     const entryTypes = parsed.map((e, i) => (e instanceof Error ? typeOf(entries[i]) : e.resourceType));
-    if (kind === 'batch') return { kind, outcomes: await runBatch(this.deps, parsed), entryTypes };
+    if (kind === 'batch') return { kind, outcomes: await runBatch(this.deps, parsed, access), entryTypes };
     const bad = parsed.find((e): e is FhirError => e instanceof Error);
     if (bad !== undefined) throw bad;
     const ok = parsed as EntryRequest[];
     checkUniqueFullUrls(ok);
-    return { kind, outcomes: await runTransaction(this.deps, ok), entryTypes };
+    return { kind, outcomes: await runTransaction(this.deps, ok, access), entryTypes };
   }
 }
 

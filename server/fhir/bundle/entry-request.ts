@@ -22,7 +22,9 @@ export interface EntryRequest {
   readonly query: string | undefined;
   readonly ifNoneExist: string | undefined;
   readonly ifMatch: number | undefined;
-  /** For the response and messages: `POST Observation`. */
+  /** request.url relative to the server base (`Patient/1`, `Patient?identifier=x`). */
+  readonly url: string;
+  /** For messages: `POST Observation`. */
   readonly label: string;
 }
 
@@ -122,7 +124,8 @@ export function parseEntry(raw: unknown, index: number, serverBase: string): Ent
   if (typeof method !== 'string' || !METHODS.has(method)) throw invalid('request.method must be one of GET, HEAD, POST, PUT, PATCH, DELETE');
   const url = optionalString(request, 'url', 'request');
   if (url === undefined) throw invalid('request.url is required');
-  const target = parseTarget(relativeUrl(url, serverBase));
+  const relative = relativeUrl(url, serverBase);
+  const target = parseTarget(relative);
   const m = method as EntryMethod;
   checkShape(m, target, resource);
   const ifNoneExist = optionalString(request, 'ifNoneExist', 'request');
@@ -135,6 +138,8 @@ export function parseEntry(raw: unknown, index: number, serverBase: string): Ent
     ...target,
     ifNoneExist: ifNoneExist?.replace(/^\?/, '').replace(/^[A-Za-z]+\?/, ''),
     ifMatch: versionTag(request['ifMatch'], 'ifMatch'),
-    label: `${m} ${url.length > 80 ? `${url.slice(0, 77)}...` : url}`,
+    url: relative,
+    // Method and type only: ids and criteria can be another patient's data (the entry index names it).
+    label: `${m} ${target.resourceType}`,
   };
 }

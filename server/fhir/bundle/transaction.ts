@@ -9,7 +9,7 @@ import { conditionalCriteria, criteriaKey, PHASES, phaseEntries } from './entry-
 import type { EntryRequest } from './entry-request.js';
 import type { LinkWalker } from './link-walker.js';
 import { readEntry, searchPending } from './read-entry.js';
-import type { EntryOutcome } from './types.js';
+import type { EntryAccess, EntryOutcome } from './types.js';
 
 export interface BundleDeps {
   readonly repository: Repository;
@@ -148,10 +148,17 @@ async function attempt(deps: BundleDeps, w: TransactionWriter, entries: readonly
  * between Bundles); a deadlock or serialization failure that still happens is retried
  * by the store with the whole Bundle. Throws the failing entry's error, named.
  */
-export async function runTransaction(deps: BundleDeps, entries: readonly EntryRequest[]): Promise<EntryOutcome[]> {
+export async function runTransaction(deps: BundleDeps, entries: readonly EntryRequest[], access?: EntryAccess): Promise<EntryOutcome[]> {
+  for (const e of entries) {
+    try {
+      access?.authorizeEntry(e.method, e.url);
+    } catch (err) {
+      throw namedEntryError(err, e.index, e.label);
+    }
+  }
   const planned = new Map<number, string>();
   for (const e of entries) if (e.method === 'POST' || (e.method === 'PUT' && e.id === undefined)) planned.set(e.index, newId());
-  const slots = await deps.repository.transaction((w) => attempt(deps, w, entries, planned));
+  const slots = await deps.repository.transaction((w) => attempt(deps, w, entries, planned), access?.writeHook);
   const out: EntryOutcome[] = [];
   for (const e of entries) {
     // Older versions were checked to exist inside the transaction; only their content is read now.

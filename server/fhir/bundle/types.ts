@@ -1,6 +1,6 @@
 import type { FhirError } from '../../errors/fhir-error.js';
 import type { StoredVersion } from '../../store/types.js';
-import type { Deleted, Written } from '../repository/types.js';
+import type { Deleted, WriteHook, Written } from '../repository/types.js';
 
 /** `Prefer: return=` of the request, applied to every entry (https://hl7.org/fhir/R4/http.html#ops). */
 export type ReturnPreference = 'minimal' | 'representation' | 'OperationOutcome';
@@ -19,6 +19,17 @@ export type EntryOutcome =
   | { readonly kind: 'failed'; readonly error: FhirError };
 
 export type BundleKind = 'batch' | 'transaction';
+
+/**
+ * Per-request access control of Bundle entries (the auth guard's RequestAccess,
+ * server/auth/access.ts, fits it): each entry is authorized from its method and URL
+ * before it runs, and every write goes through the hook inside its transaction.
+ */
+export interface EntryAccess {
+  readonly writeHook: WriteHook | undefined;
+  /** Throws a 403 FhirError when the entry may not run. */
+  authorizeEntry(method: string, url: string): void;
+}
 
 /** The processed Bundle: one outcome per request entry, in request order. */
 export interface BundleResult {

@@ -16,7 +16,7 @@ export function bundle(deps: RestDeps): RouteHandler {
     requestBodyKind(ctx.get('content-type'), false);
     const body = await readJsonBody(ctx, deps.bundleMaxBytes);
     if (typeof body === 'object' && body !== null && 'type' in body && body.type === 'batch') ctx.state.interaction = 'batch';
-    const result = await deps.bundles.process(body);
+    const result = await deps.bundles.process(body, ctx.state.access);
     for (const [i, o] of result.outcomes.entries()) {
       if (o.kind === 'failed' && o.error.status >= 500) {
         const cause = o.error.cause instanceof Error ? { message: o.error.cause.message, stack: o.error.cause.stack } : undefined;

@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
+import * as client from 'openid-client';
+import { firstIssue } from '../../helpers/http.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { discover, registerClient, withToken } from '../../helpers/smart.js';
+import { bundle, historyRows, observation, patient, post, responseEntries, uuid } from './helpers.js';
+
+/** Bundles under SMART (AUTH_MODE=smart): every entry is authorized on its own, by its method and URL. */
+describe('Bundles: access control per entry', function () {
+  this.timeout(60_000);
+  let s: TestServer;
+  let token: string;
+  const system = `urn:test:${randomUUID()}`;
+
+  before(async () => {
+    s = await startTestServer({ authMode: 'smart' });
+    const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), alg: 'ES384', kid: 'bundles' };
+    const scope = 'system/Patient.cruds system/Observation.rs';
+    const { clientId } = await registerClient(s.pool, { name: 'Bundle loader', kind: 'backend', redirectUris: [], jwks: { keys: [jwk] }, scope });
+    const config = await discover(s, clientId, client.PrivateKeyJwt(privateKey, { [client.modifyAssertion]: (h) => { h.kid = 'bundles'; } }));
+    token = (await client.clientCredentialsGrant(config, { scope })).access_token;
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  const postWithToken = (body: unknown): ReturnType<typeof withToken> => withToken(s.base, token, { method: 'POST', body });
+
+  it('a transaction with one entry the token may not run fails as a whole with 403 naming it', async () => {
+    const before = await historyRows(s.pool);
+    const p = uuid();
+    const r = await postWithToken(bundle('transaction', [post(patient(system, 'allowed'), p), post(observation(p))]));
+    expect(r.status).to.equal(403);
+    expect(firstIssue(r).expression?.[0]).to.equal('Bundle.entry[1]');
+    expect(await historyRows(s.pool)).to.equal(before);
+  });
+
+  it('in a batch only the entry the token may not run is refused', async () => {
+    const r = await postWithToken(bundle('batch', [post(patient(system, 'allowed-too')), post(observation('Patient/x'))]));
+    expect(r.status).to.equal(200);
+    expect(responseEntries(r).map((e) => e.response.status)).to.deep.equal(['201 Created', '403 Forbidden']);
+  });
+
+  it('entries the token may run all run', async () => {
+    const r = await postWithToken(bundle('transaction', [post(patient(system, 'fine'))]));
+    expect(r.status).to.equal(200);
+    expect(responseEntries(r)[0]?.response.status).to.equal('201 Created');
+  });
+});
