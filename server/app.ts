@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
     historyDefaultCount: deps.config.historyDefaultCount,
     historyMaxCount: deps.config.historyMaxCount,
     search,
-    bundles: new BundleProcessor({ repository, serverBase: baseUrl, maxEntries: deps.config.bundleMaxEntries }),
+    bundles: new BundleProcessor({ repository, search, serverBase: baseUrl, maxEntries: deps.config.bundleMaxEntries }),
     bundleMaxBytes: deps.config.bundleMaxBytes,
     capabilityStatement,
   }, auth?.routeGuard);

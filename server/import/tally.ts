@@ -54,6 +54,7 @@ export class ImportTally {
           break;
         case 'existing':
         case 'read':
+        case 'searched':
           c.skipped += 1;
           break;
         case 'failed':

@@ -1,6 +1,7 @@
 import { FhirError, invalid } from '../../errors/fhir-error.js';
 import { isJsonObject } from '../model/json-object.js';
 import type { Repository } from '../repository/repository.js';
+import type { SearchService } from '../search/search-service.js';
 import { runBatch } from './batch.js';
 import { namedEntryError } from './entry-error.js';
 import { parseEntry, type EntryRequest } from './entry-request.js';
@@ -14,6 +15,8 @@ export interface BundleProcessorOptions {
   readonly serverBase: string;
   /** Most entries in one Bundle (BUNDLE_MAX_ENTRIES). */
   readonly maxEntries: number;
+  /** The search engine, for GET [type]?[criteria] entries (absent: they are refused). */
+  readonly search?: SearchService;
 }
 
 function bundleKind(body: unknown): { kind: BundleKind; entries: readonly unknown[] } {
@@ -38,7 +41,7 @@ export class BundleProcessor {
   private readonly deps: BundleDeps;
 
   constructor(private readonly options: BundleProcessorOptions) {
-    this.deps = { repository: options.repository, walker: LinkWalker.fromR4Definitions(), serverBase: options.serverBase };
+    this.deps = { repository: options.repository, search: options.search, walker: LinkWalker.fromR4Definitions(), serverBase: options.serverBase };
   }
 
   /**

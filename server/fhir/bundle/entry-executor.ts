@@ -112,6 +112,7 @@ export function outcomeIdentity(o: EntryOutcome): string | undefined {
       return o.id === undefined ? undefined : `${o.resourceType}/${o.id}`;
     case 'existing':
     case 'read':
+    case 'searched':
     case 'failed':
       return undefined;
   }

@@ -1,15 +1,37 @@
 import { notSupported, type FhirError } from '../../errors/fhir-error.js';
 import type { Repository } from '../repository/repository.js';
+import { searchBundleJson } from '../search/bundle.js';
+import type { SearchService } from '../search/search-service.js';
 import type { EntryRequest } from './entry-request.js';
 import type { EntryOutcome } from './types.js';
 
-/** Search in Bundles waits for the search engine (issue #3); until then it is refused, never ignored. */
-export const searchPending = (): FhirError =>
-  notSupported('Search (GET [type]?[criteria] or GET [type]) is not supported in Bundle entries yet; read and vread are');
+/** What GET / HEAD entries read through. */
+export interface ReadDeps {
+  readonly repository: Repository;
+  /** The search engine; without it search entries are refused. */
+  readonly search: SearchService | undefined;
+  readonly serverBase: string;
+}
 
-/** GET / HEAD of `Type/id` or `Type/id/_history/vid` (https://hl7.org/fhir/R4/http.html#read). */
-export async function readEntry(repository: Repository, e: EntryRequest): Promise<EntryOutcome> {
-  if (e.id === undefined) throw searchPending();
+export const searchUnavailable = (): FhirError => notSupported('Search is not available in Bundle entries on this server');
+
+/**
+ * GET [type]?[criteria] through the search engine (https://hl7.org/fhir/R4/http.html#search):
+ * the entry's resource is the searchset Bundle, paging links included. `_summary` /
+ * `_elements` select what is matched and counted but do not reshape the resources here.
+ */
+async function searchEntry(deps: ReadDeps, e: EntryRequest): Promise<EntryOutcome> {
+  if (deps.search === undefined) throw searchUnavailable();
+  const params = [...new URLSearchParams(e.query ?? '')];
+  const out = await deps.search.search({ types: [e.resourceType], params, strict: false, path: `/${e.resourceType}` });
+  if (out.kind === 'explain') return { kind: 'searched', json: JSON.stringify(out.outcome) };
+  return { kind: 'searched', json: searchBundleJson(deps.serverBase, out.page, (json) => json) };
+}
+
+/** GET / HEAD of `Type/id`, `Type/id/_history/vid` (https://hl7.org/fhir/R4/http.html#read) or `Type?criteria`. */
+export async function readEntry(deps: ReadDeps, e: EntryRequest): Promise<EntryOutcome> {
+  if (e.id === undefined) return searchEntry(deps, e);
+  const { repository } = deps;
   const stored =
     e.versionId === undefined ? await repository.read(e.resourceType, e.id) : await repository.vread(e.resourceType, e.id, e.versionId);
   return { kind: 'read', stored, head: e.method === 'HEAD' };

@@ -61,6 +61,8 @@ function entryJson(o: EntryOutcome, prefer: ReturnPreference): string {
       // A read returns its resource whatever the return preference (it governs writes).
       return o.head || s.json === null ? JSON.stringify({ response }) : `{"resource":${s.json},"response":${JSON.stringify(response)}}`;
     }
+    case 'searched':
+      return `{"resource":${o.json},"response":${JSON.stringify({ status: statusLine(200) })}}`;
     case 'failed':
       return JSON.stringify({ response: failureResponse(o.error) });
   }

@@ -2,17 +2,20 @@ import { conflict, gone, invalid, notFound } from '../../errors/fhir-error.js';
 import { newId } from '../model/ids.js';
 import type { Repository } from '../repository/repository.js';
 import type { TransactionWriter } from '../repository/writer.js';
+import type { SearchService } from '../search/search-service.js';
 import { BundleLinks } from './bundle-links.js';
 import { asFhirError, namedEntryError } from './entry-error.js';
 import { executeWrite, matchOrNone, outcomeIdentity, type EntryContext } from './entry-executor.js';
 import { conditionalCriteria, criteriaKey, PHASES, phaseEntries } from './entry-order.js';
 import type { EntryRequest } from './entry-request.js';
 import type { LinkWalker } from './link-walker.js';
-import { readEntry, searchPending } from './read-entry.js';
+import { readEntry } from './read-entry.js';
 import type { EntryAccess, EntryOutcome } from './types.js';
 
 export interface BundleDeps {
   readonly repository: Repository;
+  /** The search engine, for GET [type]?[criteria] entries. */
+  readonly search: SearchService | undefined;
   readonly walker: LinkWalker;
   /** Public FHIR base without trailing slash. */
   readonly serverBase: string;
@@ -101,9 +104,13 @@ function checkBound(e: EntryRequest, o: EntryOutcome, expected: string | undefin
   }
 }
 
-/** GET / HEAD inside the transaction: sees its writes; a failure rolls everything back. */
+/**
+ * GET / HEAD inside the transaction: a read sees the transaction's writes and its failure
+ * rolls everything back. Searches run on the pool, so they run after the commit (their
+ * results include this transaction's writes); older versions are read then too.
+ */
 async function readInTransaction(w: TransactionWriter, e: EntryRequest): Promise<EntryOutcome | undefined> {
-  if (e.id === undefined) throw searchPending();
+  if (e.id === undefined) return undefined;
   const current = await w.current(e.resourceType, e.id);
   if (current === undefined) throw notFound(`${e.resourceType}/${e.id} is not known`);
   const head = e.method === 'HEAD';
@@ -161,8 +168,8 @@ export async function runTransaction(deps: BundleDeps, entries: readonly EntryRe
   const slots = await deps.repository.transaction((w) => attempt(deps, w, entries, planned), access?.writeHook);
   const out: EntryOutcome[] = [];
   for (const e of entries) {
-    // Older versions were checked to exist inside the transaction; only their content is read now.
-    out.push(slots[e.index] ?? (await readEntry(deps.repository, e).catch((err: unknown) => failed(err))));
+    // Searches, and older versions (checked to exist inside the transaction), are read now.
+    out.push(slots[e.index] ?? (await readEntry(deps, e).catch((err: unknown) => failed(err))));
   }
   return out;
 }

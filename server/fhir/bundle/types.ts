@@ -15,6 +15,8 @@ export type EntryOutcome =
   | { readonly kind: 'deleted'; readonly resourceType: string; readonly id: string | undefined; readonly deleted: Deleted }
   /** GET / HEAD. */
   | { readonly kind: 'read'; readonly stored: StoredVersion; readonly head: boolean }
+  /** GET [type]?[criteria]: the searchset Bundle (or the `_explain` OperationOutcome) as JSON text. */
+  | { readonly kind: 'searched'; readonly json: string }
   /** A batch entry that failed on its own (transactions fail as a whole instead). */
   | { readonly kind: 'failed'; readonly error: FhirError };
 

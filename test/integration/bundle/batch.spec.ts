@@ -64,6 +64,21 @@ describe('Bundles: batch', () => {
     expect(responseEntries(r)[0]?.resource?.id).to.equal(id);
   });
 
+  it('answers search entries with a searchset Bundle', async () => {
+    const value = randomUUID();
+    await fhirRequest(`${s.base}/Patient`, { method: 'POST', body: patient(system, value) });
+    const r = await postBundle(s.base, bundle('batch', [{ request: { method: 'GET', url: `Patient?identifier=${system}|${value}` } }, { request: { method: 'GET', url: 'Patient?no-such-param=1&_count=0' } }]));
+    const [found, lenient] = responseEntries(r);
+    expect(found?.response.status).to.equal('200 OK');
+    // unknown parameters are ignored (lenient handling) and reported in the searchset's outcome entry
+    expect(lenient?.response.status).to.equal('200 OK');
+    expect(JSON.stringify(lenient?.resource)).to.contain('no-such-param');
+    const searchset = found?.resource as unknown as { type: string; entry: { resource: { identifier: { value: string }[] } }[] };
+    expect(searchset.type).to.equal('searchset');
+    expect(searchset.entry).to.have.length(1);
+    expect(searchset.entry[0]?.resource.identifier[0]?.value).to.equal(value);
+  });
+
   it('a reference to an entry that failed fails too, rather than pointing nowhere', async () => {
     const p = uuid();
     const r = await postBundle(s.base, bundle('batch', [post({ resourceType: 'Patient', gender: 'bad' }, p), post(observation(p))]));

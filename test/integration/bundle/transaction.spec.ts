@@ -166,6 +166,19 @@ describe('Bundles: transaction', () => {
     expect(responseEntries(r2)[0]?.resource?.['active']).to.equal(true);
   });
 
+  it('search entries run after the writes and see them', async () => {
+    const value = randomUUID();
+    const r = await postBundle(
+      s.base,
+      bundle('transaction', [{ request: { method: 'GET', url: `Patient?identifier=${system}|${value}` } }, post(patient(system, value))]),
+    );
+    expect(r.status).to.equal(200);
+    const [search, created] = responseEntries(r);
+    const searchset = search?.resource as unknown as { type: string; entry: { resource: { id: string } }[] };
+    expect(searchset.type).to.equal('searchset');
+    expect(searchset.entry.map((e) => `Patient/${e.resource.id}`)).to.deep.equal([idOf(created)]);
+  });
+
   it('honours Prefer: return=minimal and return=OperationOutcome for every entry', async () => {
     const minimal = await postBundle(s.base, bundle('transaction', [post(patient(system, 'min'))]), { prefer: 'return=minimal' });
     const [m] = responseEntries(minimal);
