@@ -3,6 +3,7 @@ const name = process.argv[2];
 const benches: Record<string, () => Promise<unknown>> = {
   crud: () => import('./crud.js'),
   ingest: () => import('./ingest.js'),
+  search: () => import('./search.js'),
 };
 const run = name === undefined ? undefined : benches[name];
 if (run === undefined) {

@@ -73,12 +73,24 @@ export class SearchService {
   }
 
   async search(input: SearchInput): Promise<SearchOutput> {
-    const ctx = this.context();
-    const parsed = await parseSearch(input.params, input.types, ctx, {
+    const parsed = await parseSearch(input.params, input.types, this.context(), {
       strict: input.strict,
       defaultCount: this.settings.defaultCount,
       maxCount: this.settings.maxCount,
     });
+    if (!parsed.explain || !this.settings.explain) return { kind: 'page', parsed, page: await this.run(input, parsed, this.store) };
+    const { store, plans } = this.store.explaining();
+    await this.run(input, parsed, store);
+    const issue = plans.flatMap((p) => [
+      { severity: 'information' as const, code: 'informational' as const, diagnostics: p.sql.replace(/\s+/g, ' ').trim() },
+      { severity: 'information' as const, code: 'informational' as const, diagnostics: p.plan.join('\n') },
+    ]);
+    return { kind: 'explain', outcome: { resourceType: 'OperationOutcome', issue } };
+  }
+
+  /** The page, its total, includes and links, with the statements run on `store`. */
+  private async run(input: SearchInput, parsed: ParsedSearch, store: SearchStore): Promise<SearchPage> {
+    const ctx = this.context();
     const conditions = [...parsed.conditions];
     if (input.compartment !== undefined) {
       const type = input.types[0] ?? '';
@@ -87,29 +99,25 @@ export class SearchService {
       conditions.push(c);
     }
     const keyset = parsed.cursor === undefined ? undefined : decodeCursor(parsed.cursor, parsed.sort);
-    const now = Date.now();
-    const spec: SearchSpec = { types: input.types, conditions, sort: parsed.sort, limit: parsed.count + 1, now, ...(keyset === undefined ? {} : { keyset }) };
-    if (parsed.explain && this.settings.explain) return { kind: 'explain', outcome: await this.explain(spec) };
+    const spec: SearchSpec = { types: input.types, conditions, sort: parsed.sort, limit: parsed.count + 1, now: Date.now(), ...(keyset === undefined ? {} : { keyset }) };
     const countOnly = parsed.summary === 'count' || parsed.count === 0;
-    const rows = countOnly ? [] : await this.store.search(spec);
+    const rows = countOnly ? [] : await store.search(spec);
     const more = rows.length > parsed.count;
     const backwards = keyset?.direction === 'before';
     // The extra row is at the far end in the direction read: the start when paging backwards.
     const matches = more ? (backwards ? rows.slice(1) : rows.slice(0, parsed.count)) : rows;
-    const total = await this.total(parsed, spec, matches, keyset === undefined && !more);
-    const included = await resolveIncludes(this.store, ctx.registry, matches, parsed.include, parsed.revinclude, this.settings.maxIncludes);
+    const total = await this.total(store, parsed, spec, matches, keyset === undefined && !more);
+    const included = await resolveIncludes(store, ctx.registry, matches, parsed.include, parsed.revinclude, this.settings.maxIncludes);
     const links = this.links(input, parsed, matches, more, keyset?.direction);
     const outcome = ignoredOutcome(parsed);
-    if (included.truncated) {
-      const issue = { severity: 'warning' as const, code: 'too-costly' as const, diagnostics: `Included resources were cut at ${this.settings.maxIncludes}` };
-      return { kind: 'page', parsed, page: { total, links, matches, included: included.rows, outcome: { resourceType: 'OperationOutcome', issue: [...(outcome?.issue ?? []), issue] } } };
-    }
-    return { kind: 'page', parsed, page: { total, links, matches, included: included.rows, outcome } };
+    if (!included.truncated) return { total, links, matches, included: included.rows, outcome };
+    const cut = { severity: 'warning' as const, code: 'too-costly' as const, diagnostics: `Included resources were cut at ${this.settings.maxIncludes}` };
+    return { total, links, matches, included: included.rows, outcome: { resourceType: 'OperationOutcome', issue: [...(outcome?.issue ?? []), cut] } };
   }
 
-  private async total(parsed: ParsedSearch, spec: SearchSpec, matches: readonly SearchRow[], complete: boolean): Promise<number | undefined> {
-    if (parsed.summary === 'count' || parsed.count === 0 || parsed.total === 'accurate') return this.store.count(spec);
-    if (parsed.total === 'estimate') return complete ? matches.length : this.store.estimate(spec);
+  private async total(store: SearchStore, parsed: ParsedSearch, spec: SearchSpec, matches: readonly SearchRow[], complete: boolean): Promise<number | undefined> {
+    if (parsed.summary === 'count' || parsed.count === 0 || parsed.total === 'accurate') return store.count(spec);
+    if (parsed.total === 'estimate') return complete ? matches.length : store.estimate(spec);
     if (parsed.total === 'none') return undefined;
     // Default: the total when it is known for free (everything fits on the first page).
     return complete ? matches.length : undefined;
@@ -123,16 +131,5 @@ export class SearchService {
     const next = hasNext && last !== undefined ? encodeCursor('after', last.cursor, parsed.sort) : undefined;
     const prev = hasPrev && first !== undefined ? encodeCursor('before', first.cursor, parsed.sort) : undefined;
     return pageLinks(this.settings.baseUrl, input.path, input.params, parsed.cursor, next, prev);
-  }
-
-  private async explain(spec: SearchSpec): Promise<OperationOutcome> {
-    const { sql, plan } = await this.store.explain(spec, true);
-    return {
-      resourceType: 'OperationOutcome',
-      issue: [
-        { severity: 'information', code: 'informational', diagnostics: sql.replace(/\s+/g, ' ').trim() },
-        { severity: 'information', code: 'informational', diagnostics: plan.join('\n') },
-      ],
-    };
   }
 }

@@ -88,24 +88,25 @@ function approxMargin(m: RangeMatch, now: number): number {
  */
 export function rangeCondition(prefix: Prefix, lo: string, hi: string, start: () => string, end: () => string): string {
   switch (prefix) {
-    case 'eq':
-      return `(${lo} >= ${start()} AND ${hi} <= ${end()})`;
-    case 'ne':
-      return `NOT (${lo} >= ${start()} AND ${hi} <= ${end()})`;
+    case 'eq': {
+      // lo < end is implied (lo < hi <= end) but bounds the index range on lo.
+      const e = end();
+      return `(${lo} >= ${start()} AND ${lo} < ${e} AND ${hi} <= ${e})`;
+    }
+    case 'ne': {
+      const e = end();
+      return `NOT (${lo} >= ${start()} AND ${lo} < ${e} AND ${hi} <= ${e})`;
+    }
     case 'gt':
       return `${hi} > ${end()}`;
     case 'lt':
       return `${lo} < ${start()}`;
-    case 'ge': {
-      const s = start();
-      const e = end();
-      return `(${hi} > ${e} OR (${lo} >= ${s} AND ${hi} <= ${e}))`;
-    }
-    case 'le': {
-      const s = start();
-      const e = end();
-      return `(${lo} < ${s} OR (${lo} >= ${s} AND ${hi} <= ${e}))`;
-    }
+    case 'ge':
+      // "above intersects, or contained": hi > end, or (lo >= start and hi <= end);
+      // equal to lo >= start OR hi > end, two index ranges.
+      return `(${lo} >= ${start()} OR ${hi} > ${end()})`;
+    case 'le':
+      return `(${lo} < ${start()} OR ${hi} <= ${end()})`;
     case 'sa':
       return `${lo} >= ${end()}`;
     case 'eb':

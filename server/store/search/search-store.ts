@@ -76,11 +76,21 @@ export class SearchStore {
     return Math.round(r.rows[0]?.['QUERY PLAN'][0]?.Plan.Plans?.[0]?.['Plan Rows'] ?? 0);
   }
 
-  /** EXPLAIN (ANALYZE when asked) of the page query, as text lines (the debug switch). */
-  async explain(spec: SearchSpec, analyze: boolean): Promise<{ sql: string; plan: string[] }> {
-    const st = searchStatement(spec);
-    const r = await this.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT TEXT) ${st.text}`, st.values);
-    return { sql: st.text, plan: r.rows.map((row) => row['QUERY PLAN']) };
+  /**
+   * A store that also records `EXPLAIN (ANALYZE, BUFFERS)` of every statement it
+   * runs (the debug switch): the plans land in `plans`, in order.
+   */
+  explaining(): { store: SearchStore; plans: { sql: string; plan: string[] }[] } {
+    const plans: { sql: string; plan: string[] }[] = [];
+    const db = this.db;
+    const recorder: Queryable = {
+      query: (async (text: string, values: unknown[]) => {
+        const r = await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) ${text}`, values);
+        plans.push({ sql: text, plan: r.rows.map((row) => row['QUERY PLAN']) });
+        return db.query(text, values);
+      }) as Queryable['query'],
+    };
+    return { store: new SearchStore(recorder), plans };
   }
 
   async include(sids: readonly number[], keys: readonly number[], targetTypes: readonly string[] | undefined, limit: number): Promise<SearchRow[]> {

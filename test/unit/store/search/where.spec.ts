@@ -33,18 +33,18 @@ describe('search SQL: the WHERE of each parameter type', () => {
       const p = new SqlParams();
       return [dateWhere('x', [{ prefix, start: Date.UTC(2020, 0, 1), end: Date.UTC(2021, 0, 1) }], p, 0), p.values];
     };
-    expect(one('eq')).to.deep.equal(['(x.lo >= $1::timestamptz AND x.hi <= $2::timestamptz)', ['2020-01-01T00:00:00.000Z', '2021-01-01T00:00:00.000Z']]);
+    expect(one('eq')).to.deep.equal(['(x.lo >= $2::timestamptz AND x.lo < $1::timestamptz AND x.hi <= $1::timestamptz)', ['2021-01-01T00:00:00.000Z', '2020-01-01T00:00:00.000Z']]);
     expect(one('gt')).to.deep.equal(['x.hi > $1::timestamptz', ['2021-01-01T00:00:00.000Z']]);
-    expect(one('le')[0]).to.equal('(x.lo < $1::timestamptz OR (x.lo >= $1::timestamptz AND x.hi <= $2::timestamptz))');
+    expect(one('le')[0]).to.equal('(x.lo < $1::timestamptz OR x.hi <= $2::timestamptz)');
     expect(one('sa')).to.deep.equal(['x.lo >= $1::timestamptz', ['2021-01-01T00:00:00.000Z']]);
   });
 
   it('number: eq over the precision range, gt against the exact value', () => {
     const p = new SqlParams();
     expect(numberWhere('x', [{ prefix: 'eq', value: 100, start: 99.5, end: 100.5 }, { prefix: 'gt', value: 100, start: 99.5, end: 100.5 }], p)).to.equal(
-      '((x.lo >= $1::float8 AND x.hi <= $2::float8) OR x.hi > $3::float8)',
+      '((x.lo >= $2::float8 AND x.lo < $1::float8 AND x.hi <= $1::float8) OR x.hi > $3::float8)',
     );
-    expect(p.values).to.deep.equal([99.5, 100.5, 100]);
+    expect(p.values).to.deep.equal([100.5, 99.5, 100]);
   });
 
   it('quantity: value with system and code, or ||unit against code or unit', () => {
