@@ -14,6 +14,7 @@ import { SearchService } from './fhir/search/search-service.js';
 import { OPERATIONS } from './fhir/operations/registry.js';
 import { operationDispatcher } from './fhir/rest/operation.js';
 import { fhirRouter, methodNotAllowed, ROUTES } from './fhir/rest/routes.js';
+import { createConformance, parseRequiredProfiles } from './fhir/validation/conformance.js';
 import type { Validator } from './fhir/validation/index.js';
 import { errorHandler } from './http/error-handler.js';
 import { healthRouter } from './http/health.js';
@@ -67,7 +68,16 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
     explain: deps.config.searchExplain,
   });
   const indexer = new SearchIndexer(registry, baseUrl, deps.config.searchContentIndex, search.heldTerminology);
-  const repository = new Repository(deps.store, deps.validator, indexer);
+  // Profiles, terminology and full validation over the R4 package, our files and the database (issue #5).
+  const conformance = createConformance(deps.validator, deps.store.conformance(), {
+    refreshMs: deps.config.conformanceRefreshMs,
+    policy: {
+      unknownProfile: deps.config.validationUnknownProfile,
+      requiredProfiles: parseRequiredProfiles(deps.config.validationRequiredProfiles),
+    },
+  });
+  const repository = new Repository(deps.store, conformance.validator, indexer);
+  repository.observe({ beforeWrite: () => conformance.ensureFresh(), committed: (types) => conformance.written(types) });
   const auth = deps.config.authMode === 'smart' ? deps.auth?.layer(repository, baseUrl) : undefined;
   const capabilityStatement = buildCapabilityStatement(ROUTES, OPERATIONS, baseUrl, deps.software);
   const fhir = fhirRouter({
@@ -95,7 +105,7 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   app.use(negotiate);
   app.use(authenticate(auth?.verifier, baseUrl));
   if (auth !== undefined) app.use(auth.operationGuard);
-  app.use(operationDispatcher(OPERATIONS, { repository, validator: deps.validator, baseUrl }, deps.config.maxBodyBytes));
+  app.use(operationDispatcher(OPERATIONS, { repository, validator: conformance.validator, baseUrl, conformance }, deps.config.maxBodyBytes));
   app.use(fhir.routes());
   app.use(fhir.allowedMethods({ throw: true, methodNotAllowed, notImplemented: () => new FhirError('methodNotAllowed', 'Not implemented') }));
   return app;

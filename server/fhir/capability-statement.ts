@@ -1,5 +1,6 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
 import { RESOURCE_TYPES } from './model/resource-types.js';
+import { shippedProfiles } from '../terminology/shipped-layer.js';
 import type { FhirOperation } from './operations/types.js';
 import type { RouteSpec, SystemInteraction, TypeInteraction } from './rest/routes.js';
 import { commonSearchParams, typeSearchCapabilities } from './search/capability.js';
@@ -40,6 +41,15 @@ function operationRefs(ops: readonly FhirOperation[]): { name: string; definitio
   return ops.map((o) => ({ name: o.code, definition: o.definition.url ?? `OperationDefinition/${o.code}` }));
 }
 
+/**
+ * Our profiles (profiles/), per resource type
+ * (https://hl7.org/fhir/R4/capabilitystatement-definitions.html#CapabilityStatement.rest.resource.supportedProfile).
+ */
+function supportedProfiles(type: string): { supportedProfile?: string[] } {
+  const urls = shippedProfiles().get(type);
+  return urls === undefined ? {} : { supportedProfile: [...urls] };
+}
+
 export function buildCapabilityStatement(
   routes: readonly RouteSpec[],
   operations: readonly FhirOperation[],
@@ -55,6 +65,7 @@ export function buildCapabilityStatement(
   const resource: CapabilityStatementRestResource[] = types.map((type) => ({
     type: type as CapabilityStatementRestResource['type'],
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
+    ...supportedProfiles(type),
     interaction: typeInteractions.map((code) => ({ code })),
     versioning: 'versioned-update',
     readHistory: true,

@@ -5,6 +5,7 @@ import { enqueue } from './outbox-enqueue.js';
 import type { Condition } from './search/condition.js';
 import type { IndexRows } from './search/rows.js';
 import { SearchStore } from './search/search-store.js';
+import { ConformanceRowsStore } from './conformance-rows.js';
 import {
   ADVISORY_LOCK,
   insertFirstVersion,
@@ -202,6 +203,11 @@ export class ResourceStore {
   /** Search queries on the pool (issue #3). */
   search(): SearchStore {
     return new SearchStore(this.pool);
+  }
+
+  /** The stored conformance resources, for the validator's cache (issue #5). */
+  conformance(): ConformanceRowsStore {
+    return new ConformanceRowsStore(this.pool);
   }
 
   /** Readiness: the database answers. */

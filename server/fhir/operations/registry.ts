@@ -1,4 +1,19 @@
+import { codeSystemLookup } from './codesystem-lookup.js';
+import { codeSystemSubsumes } from './codesystem-subsumes.js';
+import { codeSystemValidateCode } from './codesystem-validate-code.js';
+import { conceptMapTranslate } from './conceptmap-translate.js';
 import type { FhirOperation } from './types.js';
+import { resourceValidate } from './validate.js';
+import { valueSetExpand } from './valueset-expand.js';
+import { valueSetValidateCode } from './valueset-validate-code.js';
 
 /** Every `$operation` the server implements; add one line per operation file. */
-export const OPERATIONS: readonly FhirOperation[] = [];
+export const OPERATIONS: readonly FhirOperation[] = [
+  resourceValidate,
+  valueSetExpand,
+  valueSetValidateCode,
+  codeSystemValidateCode,
+  codeSystemLookup,
+  codeSystemSubsumes,
+  conceptMapTranslate,
+];

@@ -1,5 +1,6 @@
 import type { OperationDefinition, Parameters } from 'fhir/r4.js';
 import type { Repository } from '../repository/repository.js';
+import type { Conformance } from '../validation/conformance.js';
 import type { Validator } from '../validation/index.js';
 
 export type OperationLevel = 'system' | 'type' | 'instance';
@@ -34,6 +35,8 @@ export interface OperationDeps {
   readonly repository: Repository;
   readonly validator: Validator;
   readonly baseUrl: string;
+  /** Profiles, full validation and terminology ($validate, $expand, $lookup...). */
+  readonly conformance: Conformance;
 }
 
 /** One `$operation`: its OperationDefinition and its handler (fhir/operations/README in DESIGN.md). */

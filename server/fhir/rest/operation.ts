@@ -25,12 +25,14 @@ function parseTarget(path: string): Target | undefined {
 
 function find(operations: readonly FhirOperation[], t: Target): FhirOperation {
   if (t.resourceType !== undefined && !isResourceType(t.resourceType)) throw notFound(`Unknown resource type '${t.resourceType}'`);
-  const op = operations.find((o) => o.code === t.code);
-  const applies =
-    op !== undefined &&
-    op.levels.includes(t.level) &&
-    (t.resourceType === undefined || op.resourceTypes === '*' || op.resourceTypes.includes(t.resourceType));
-  if (!applies) throw new FhirError('notFound', `Operation $${t.code} is not supported at ${t.level} level${t.resourceType === undefined ? '' : ` on ${t.resourceType}`}`);
+  // Several operations may share a code on different types ($validate-code on ValueSet and CodeSystem).
+  const op = operations.find(
+    (o) =>
+      o.code === t.code &&
+      o.levels.includes(t.level) &&
+      (t.resourceType === undefined || o.resourceTypes === '*' || o.resourceTypes.includes(t.resourceType)),
+  );
+  if (op === undefined) throw new FhirError('notFound', `Operation $${t.code} is not supported at ${t.level} level${t.resourceType === undefined ? '' : ` on ${t.resourceType}`}`);
   return op;
 }
 

@@ -11,12 +11,18 @@ import { StructureWalker } from './structure-walker.js';
  * (https://hl7.org/fhir/R4/validation.html, "structure" and "cardinality" aspects): the JSON
  * schema (types, unknown elements, required-binding codes, primitive regexes, arrays vs single
  * values) plus what only the StructureDefinition snapshots know (structure-walker.ts).
- * Invariants (FHIRPath constraints), terminology beyond required enums and profiles are not
- * checked here.
+ * Invariants (FHIRPath constraints), terminology beyond required enums and profiles are
+ * checked by ProfileValidator (profile-validator.ts), which runs this one first.
  */
 export interface Validator {
   /** Never throws. Empty = valid; any issue of severity 'error' means: reject the write. */
-  validate(resource: unknown): Issue[];
+  validate(resource: unknown, options?: ValidateOptions): Issue[];
+}
+
+/** What a caller may add to a validation (the structural validator ignores it). */
+export interface ValidateOptions {
+  /** Profiles to validate against besides meta.profile ($validate's `profile`); unknown ones are errors. */
+  readonly profiles?: readonly string[];
 }
 
 export { DefinitionsError } from './fhir-schema.js';

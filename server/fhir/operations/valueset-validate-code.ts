@@ -1,0 +1,33 @@
+import { invalid } from '../../errors/fhir-error.js';
+import { validateInValueSet } from '../../terminology/validate-code.js';
+import { codedInputs, booleanParam, officialDefinition, outputParameters, targetResource, terminologyCall } from './terminology-input.js';
+import type { FhirOperation } from './types.js';
+
+/**
+ * ValueSet $validate-code (https://hl7.org/fhir/R4/valueset-operation-validate-code.html):
+ * whether a code / Coding / CodeableConcept is in the value set; `display` is checked too.
+ * Returns Parameters with result, message and display.
+ */
+export const valueSetValidateCode: FhirOperation = {
+  code: 'validate-code',
+  definition: officialDefinition('ValueSet-validate-code'),
+  resourceTypes: ['ValueSet'],
+  levels: ['type', 'instance'],
+  idempotent: true,
+  async handle(request, deps) {
+    await deps.conformance.ensureFresh();
+    const vs = await targetResource(request, deps, 'ValueSet', 'valueSet');
+    if (vs === undefined) throw invalid('$validate-code needs a value set: call it on an instance, or give url or valueSet');
+    const codings = codedInputs(request.input, 'system');
+    const abstractAllowed = booleanParam(request.input, 'abstract') ?? false;
+    const r = terminologyCall(() => validateInValueSet(deps.conformance.terminology, vs, codings, abstractAllowed));
+    return {
+      status: 200,
+      resource: outputParameters([
+        { name: 'result', valueBoolean: r.result },
+        r.message === undefined ? undefined : { name: 'message', valueString: r.message },
+        r.display === undefined ? undefined : { name: 'display', valueString: r.display },
+      ]),
+    };
+  },
+};

@@ -1,0 +1,101 @@
+import { isJsonObject, type JsonObject } from '../../model/json-object.js';
+import type { CompiledElement } from './compiled-types.js';
+
+/**
+ * One value of an element in the instance, with its FHIR type and FHIRPath location.
+ * A primitive's value and its `_name` twin (id/extensions, https://hl7.org/fhir/R4/json.html#primitive)
+ * are one item, as FHIRPath sees them.
+ */
+export interface Item {
+  /** The JSON value: a primitive, an object, or undefined when only the `_name` twin is present. */
+  readonly value: unknown;
+  readonly twin: JsonObject | undefined;
+  /** The FHIR type of the value: the choice suffix decides for `value[x]`; resourceType for resources. */
+  readonly type: string;
+  /** `Patient.name[0]`, `Observation.valueQuantity`. */
+  readonly path: string;
+}
+
+export const PRIMITIVE_TYPES: ReadonlySet<string> = new Set([
+  'boolean', 'integer', 'string', 'decimal', 'uri', 'url', 'canonical', 'base64Binary', 'instant', 'date',
+  'dateTime', 'time', 'code', 'oid', 'id', 'markdown', 'unsignedInt', 'positiveInt', 'uuid', 'xhtml',
+]);
+
+/** `valueDateTime` with stem `value` → `dateTime`; `valueQuantity` → `Quantity`. */
+export function typeFromSuffix(suffix: string): string {
+  const lower = suffix.charAt(0).toLowerCase() + suffix.slice(1);
+  return PRIMITIVE_TYPES.has(lower) ? lower : suffix;
+}
+
+const choiceLists = new WeakMap<ReadonlyMap<string, CompiledElement>, readonly CompiledElement[]>();
+
+function choicesOf(kids: ReadonlyMap<string, CompiledElement>): readonly CompiledElement[] {
+  let list = choiceLists.get(kids);
+  if (list === undefined) {
+    list = [...kids.values()].filter((k) => k.choice);
+    choiceLists.set(kids, list);
+  }
+  return list;
+}
+
+function isUpper(c: number): boolean {
+  return c >= 65 && c <= 90;
+}
+
+/** The element a JSON property belongs to, and the FHIR type of its values. */
+export function resolveProperty(kids: ReadonlyMap<string, CompiledElement>, name: string): [CompiledElement, string] | undefined {
+  const direct = kids.get(name);
+  if (direct !== undefined && !direct.choice) return [direct, direct.types[0]?.code ?? 'BackboneElement'];
+  for (const c of choicesOf(kids)) {
+    if (name.length > c.name.length && name.startsWith(c.name) && isUpper(name.charCodeAt(c.name.length))) {
+      return [c, typeFromSuffix(name.slice(c.name.length))];
+    }
+  }
+  return undefined;
+}
+
+function itemType(declared: string, value: unknown): string {
+  if (declared === 'Resource' && isJsonObject(value) && typeof value['resourceType'] === 'string') return value['resourceType'];
+  return declared;
+}
+
+/** Groups an object's properties by the element each belongs to, in document order. */
+export function groupProperties(
+  obj: JsonObject,
+  kids: ReadonlyMap<string, CompiledElement>,
+  path: string,
+): Map<CompiledElement, Item[]> {
+  const groups = new Map<CompiledElement, Item[]>();
+  for (const key in obj) {
+    if (key === 'resourceType') continue;
+    const twinKey = key.charCodeAt(0) === 95;
+    const name = twinKey ? key.slice(1) : key;
+    if (twinKey && obj[name] !== undefined) continue; // taken with its value
+    if (obj[key] === undefined) continue; // a JS object built in code may carry undefined: absent in JSON
+    const resolved = resolveProperty(kids, name);
+    if (resolved === undefined) continue; // unknown: reported by the structural checks
+    const [def, declared] = resolved;
+    let list = groups.get(def);
+    if (list === undefined) {
+      list = [];
+      groups.set(def, list);
+    }
+    const value = obj[name];
+    const twin = obj[`_${name}`];
+    const at = `${path}.${name}`;
+    if (Array.isArray(value) || Array.isArray(twin)) {
+      const values: readonly unknown[] = Array.isArray(value) ? value : [];
+      const twins: readonly unknown[] = Array.isArray(twin) ? twin : [];
+      const n = Math.max(values.length, twins.length);
+      for (let i = 0; i < n; i++) {
+        const raw: unknown = values[i];
+        const v = raw === null ? undefined : raw;
+        const t = twins[i];
+        list.push({ value: v, twin: isJsonObject(t) ? t : undefined, type: itemType(declared, v), path: `${at}[${i}]` });
+      }
+    } else {
+      list.push({ value, twin: isJsonObject(twin) ? twin : undefined, type: itemType(declared, value), path: at });
+    }
+  }
+  return groups;
+}
