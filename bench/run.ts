@@ -4,6 +4,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   crud: () => import('./crud.js'),
   ingest: () => import('./ingest.js'),
   search: () => import('./search.js'),
+  validate: () => import('./validate.js'),
 };
 const run = name === undefined ? undefined : benches[name];
 if (run === undefined) {
