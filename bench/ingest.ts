@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -25,7 +26,19 @@ const option = (name: string, fallback: string): string => {
 };
 const concurrency = Number(option('concurrency', '4'));
 const dir = path.resolve(option('dir', path.join(root, '..', 'shared', 'data', 'synthea')));
-const PORT = 18090;
+
+/** A free loopback port (the machine is shared: fixed ports collide with other runs). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 interface SampleFile {
   readonly name: string;
@@ -57,9 +70,10 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} never became ready`);
 }
 
-function peakRssMb(pid: number | undefined): number {
+/** VmHWM (peak) or VmRSS (now) of a process, in MB. */
+function rssMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): number {
   const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
-  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  return Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
 }
 
 async function postBundle(base: string, f: SampleFile): Promise<void> {
@@ -115,7 +129,8 @@ const all = [...sample.info, ...sample.patients];
 const resources = all.reduce((n, f) => n + f.resources.length, 0);
 const largest = [...sample.patients].sort((a, b) => b.text.length - a.text.length)[0];
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));
-const db = await startEmbeddedDatabase({ dataDir, port: 54390, database: 'bench', persistent: false, durable: true });
+const db = await startEmbeddedDatabase({ dataDir, port: await freePort(), database: 'bench', persistent: false, durable: true });
+const PORT = await freePort();
 let server: ChildProcess | undefined;
 try {
   await migrateLatest(db.connectionString);
@@ -125,8 +140,12 @@ try {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const base = `http://127.0.0.1:${PORT}/fhir`;
-  await waitFor(`http://127.0.0.1:${PORT}/readyz`);
+  const exited = new Promise<never>((_, reject) => server?.once('exit', (code) => reject(new Error(`the server exited (${String(code)})`))));
+  exited.catch(() => undefined); // after start-up, a stopped server shows as failed requests
+  await Promise.race([waitFor(`http://127.0.0.1:${PORT}/readyz`), exited]);
 
+  await fetch(`${base}/metadata`);
+  const idleRss = rssMb(server.pid, 'VmRSS');
   const started = performance.now();
   for (const f of sample.info) await postBundle(base, f);
   const infoSeconds = (performance.now() - started) / 1000;
@@ -135,13 +154,13 @@ try {
   const ingestRate = resources / ingestSeconds;
   const infoResources = sample.info.reduce((n, f) => n + f.resources.length, 0);
   process.stdout.write(`ingest over HTTP: ${resources} resources in ${ingestSeconds.toFixed(1)} s = ${ingestRate.toFixed(0)} resources/s (concurrency ${concurrency}; the ${infoResources} entries of the information batches took ${infoSeconds.toFixed(1)} s)\n`);
-  const rssAfterIngest = peakRssMb(server.pid);
+  const rssAfterIngest = rssMb(server.pid);
 
   let largestRss = rssAfterIngest;
   if (largest !== undefined) {
     await Promise.all([1, 2, 3, 4].map(() => postBundle(base, largest)));
-    largestRss = peakRssMb(server.pid);
-    process.stdout.write(`largest bundle (${(largest.text.length / 1e6).toFixed(1)} MB, ${largest.resources.length} entries) x4 at once: server peak RSS ${largestRss} MB\n`);
+    largestRss = rssMb(server.pid);
+    process.stdout.write(`largest bundle (${(largest.text.length / 1e6).toFixed(1)} MB, ${largest.resources.length} entries) x4 at once: server peak RSS ${largestRss} MB (idle after start: ${idleRss} MB)\n`);
   }
 
   const raw = await rawBaseline(db.connectionString, all, 0);
@@ -162,6 +181,7 @@ try {
     raw8IndexRowsResourcesPerSecond: Math.round(raw8),
     ratioToRaw: Number(ratio.toFixed(3)),
     ratioToRaw8: Number(ratio8.toFixed(3)),
+    serverRssMbIdle: idleRss,
     serverPeakRssMbAfterIngest: rssAfterIngest,
     serverPeakRssMbLargestX4: largestRss,
     cpus: os.cpus().length,
