@@ -155,42 +155,30 @@ export class CodeSystemIndex {
     return false;
   }
 
-  /** The concept and all its descendants. */
+  /** The concept and all its descendants, in the code system's order. */
   descendantsOrSelf(code: string): Concept[] {
-    const start = this.get(code);
-    if (start === undefined) return [];
-    const out: Concept[] = [];
-    const seen = new Set<string>();
-    const stack = [start];
-    for (let c = stack.pop(); c !== undefined; c = stack.pop()) {
-      if (seen.has(c.code)) continue;
-      seen.add(c.code);
-      out.push(c);
-      for (const child of c.children) {
-        const cc = this.concepts.get(child);
-        if (cc !== undefined) stack.push(cc);
-      }
-    }
-    return out;
+    return this.closure(code, (c) => c.children);
   }
 
-  /** The concept and all its ancestors (for the `generalizes` filter). */
+  /** The concept and all its ancestors (for the `generalizes` filter), in the code system's order. */
   ancestorsOrSelf(code: string): Concept[] {
+    return this.closure(code, (c) => c.parents);
+  }
+
+  private closure(code: string, next: (c: Concept) => readonly string[]): Concept[] {
     const start = this.get(code);
     if (start === undefined) return [];
-    const out: Concept[] = [];
     const seen = new Set<string>();
     const stack = [start];
     for (let c = stack.pop(); c !== undefined; c = stack.pop()) {
       if (seen.has(c.code)) continue;
       seen.add(c.code);
-      out.push(c);
-      for (const p of c.parents) {
-        const pc = this.concepts.get(p);
-        if (pc !== undefined) stack.push(pc);
+      for (const n of next(c)) {
+        const nc = this.concepts.get(n);
+        if (nc !== undefined) stack.push(nc);
       }
     }
-    return out;
+    return [...this.concepts.values()].filter((c) => seen.has(c.code));
   }
 }
 

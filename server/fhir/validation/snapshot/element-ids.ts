@@ -34,11 +34,25 @@ export function deriveIds(diff: readonly JsonObject[]): string[] {
   });
 }
 
-/** Rewrites renamed choice segments into type slices, given the ids that exist. */
-export function normaliseChoices(id: string, exists: (id: string) => boolean): string {
+/** A differential id with renamed choices resolved, and the type the last segment's rename names. */
+export interface NormalisedId {
+  readonly id: string;
+  /** `Quantity` when the id ended in `valueQuantity` (a constraint of value[x] to Quantity). */
+  readonly renamedType?: string;
+}
+
+/**
+ * Rewrites renamed choice segments (`Observation.valueQuantity`) to the choice element
+ * (`Observation.value[x]`), given the ids that exist. In R4 such a differential element
+ * constrains the choice to that type (https://hl7.org/fhir/R4/profiling.html#choice); the
+ * caller narrows the types.
+ */
+export function normaliseChoices(id: string, exists: (id: string) => boolean): NormalisedId {
   const segments = id.split('.');
   let current = segments[0] ?? '';
+  let renamedType: string | undefined;
   for (const seg of segments.slice(1)) {
+    renamedType = undefined;
     const next = `${current}.${seg}`;
     const name = seg.split(':')[0] ?? seg;
     if (exists(next) || name.endsWith('[x]') || seg.includes(':')) {
@@ -51,11 +65,12 @@ export function normaliseChoices(id: string, exists: (id: string) => boolean): s
       if (c < 65 || c > 90) continue;
       const stem = `${current}.${name.slice(0, i)}[x]`;
       if (exists(stem)) {
-        renamed = `${stem}:${name}`;
+        renamed = stem;
+        renamedType = name.slice(i);
         break;
       }
     }
     current = renamed ?? next;
   }
-  return current;
+  return renamedType === undefined ? { id: current } : { id: current, renamedType };
 }

@@ -159,6 +159,12 @@ function narrowTypeSlice(target: JsonObject, id: string): void {
   if (kept.length > 0) target['type'] = kept;
 }
 
+/** A renamed choice (`valueQuantity`) keeps only the types it (and its siblings) name. */
+function narrowTo(target: JsonObject, typesLowerCase: ReadonlySet<string>): void {
+  const kept = arrayProp(target, 'type').filter(isJsonObject).filter((t) => typesLowerCase.has(String(t['code']).toLowerCase()));
+  if (kept.length > 0) target['type'] = kept;
+}
+
 export function generateSnapshot(sd: JsonObject, sources: SnapshotSources): SnapshotResult {
   const baseUrl = stringProp(sd, 'baseDefinition');
   const base = baseUrl === undefined ? undefined : sources.withSnapshot(baseUrl);
@@ -167,8 +173,9 @@ export function generateSnapshot(sd: JsonObject, sources: SnapshotSources): Snap
   const diff = elementsOf(sd, 'differential');
   const ids = deriveIds(diff);
   const errors: string[] = [];
+  const renamed = new Map<string, Set<string>>();
   diff.forEach((d, n) => {
-    const id = normaliseChoices(ids[n] ?? '', (x) => b.index(x) >= 0);
+    const { id, renamedType } = normaliseChoices(ids[n] ?? '', (x) => b.index(x) >= 0);
     const i = b.ensure(id);
     const target = b.elements[i];
     if (target === undefined) {
@@ -179,6 +186,12 @@ export function generateSnapshot(sd: JsonObject, sources: SnapshotSources): Snap
     const colon = id.lastIndexOf(':');
     if (colon > id.lastIndexOf('.') && target['sliceName'] === undefined) target['sliceName'] = id.slice(colon + 1);
     narrowTypeSlice(target, id);
+    if (renamedType !== undefined) {
+      const types = renamed.get(id) ?? new Set<string>();
+      types.add(renamedType.toLowerCase());
+      renamed.set(id, types);
+      narrowTo(target, types);
+    }
   });
   return { elements: b.elements, errors };
 }
