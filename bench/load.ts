@@ -10,6 +10,8 @@ interface LoadSpec {
   readonly body?: string;
   readonly connections: number;
   readonly duration: number;
+  /** Extra request headers (e.g. Authorization for the auth bench). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
@@ -20,7 +22,7 @@ const result = await autocannon({
   connections: spec.connections,
   duration: spec.duration,
   method: spec.method,
-  headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' },
+  headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', ...spec.headers },
   ...(spec.body === undefined ? {} : { body: spec.body }),
   ...(paths.length > 0
     ? {

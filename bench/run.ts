@@ -2,6 +2,7 @@
 const name = process.argv[2];
 const benches: Record<string, () => Promise<unknown>> = {
   crud: () => import('./crud.js'),
+  auth: () => import('./auth.js'),
   ingest: () => import('./ingest.js'),
   search: () => import('./search.js'),
   validate: () => import('./validate.js'),

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { FhirError } from '../errors/fhir-error.js';
 import type { Repository } from '../fhir/repository/repository.js';
 import type { Pool } from '../store/db.js';
 import { drainOutbox, type OutboxJob } from '../store/outbox.js';
@@ -28,7 +29,7 @@ export class AuditWorker {
   ) {}
 
   start(): void {
-    if (this.timer !== undefined || this.stopped) return;
+    if (this.timer !== undefined || this.stopped || this.intervalMs === 0) return;
     this.timer = setInterval(() => {
       this.running ??= this.runOnce().then(
         () => {
@@ -52,6 +53,7 @@ export class AuditWorker {
   /** Drains what is ready now; returns how many AuditEvents were written. */
   async runOnce(): Promise<number> {
     let total = 0;
+    let started = Date.now();
     for (;;) {
       const { done, error } = await drainOutbox(this.pool, AUDIT_TOPIC, this.batchSize, (jobs) => this.write(jobs));
       if (error !== undefined) {
@@ -60,16 +62,22 @@ export class AuditWorker {
       }
       total += done;
       if (done < this.batchSize || this.stopped) return total;
-      // Yield between batches so that requests keep priority under sustained load.
-      await new Promise<void>((r) => setImmediate(r));
+      // A backlog: keep at most half of this process's time for it, so requests keep priority.
+      await new Promise<void>((r) => setTimeout(r, Math.min(1000, Date.now() - started)));
+      started = Date.now();
     }
   }
 
   private async write(jobs: readonly OutboxJob[]): Promise<void> {
     await this.repository.transaction(async (w) => {
       for (const job of jobs) {
-        const event = toAuditEvent(job.payload as AuditRecord, this.source);
-        await w.update('AuditEvent', `audit-${job.id}`, { ...event, id: `audit-${job.id}` });
+        const id = `audit-${job.id}`;
+        try {
+          await w.create('AuditEvent', { ...toAuditEvent(job.payload as AuditRecord, this.source), id }, { id });
+        } catch (err) {
+          // Written before a crash that kept its outbox row: it is there already.
+          if (!(err instanceof FhirError && err.kind === 'conflict')) throw err;
+        }
       }
     });
   }

@@ -151,7 +151,7 @@ export class AuthSetup {
     return {
       routes: authRoutes,
       verifier,
-      routeGuard: routeGuard({ repository, audit, bundleEntriesChecked: true }),
+      routeGuard: routeGuard({ repository, audit }),
       operationGuard: operationGuard(audit),
       cookieKeys: this.keys.cookieKeys,
     };

@@ -221,9 +221,9 @@ export const SETTINGS = {
     env: 'AUDIT_WORKER_INTERVAL_MS',
     type: 'integer',
     default: 1000,
-    min: 50,
+    min: 0,
     max: 60000,
-    doc: 'How often the audit worker turns outbox rows into AuditEvent resources.',
+    doc: 'How often the audit worker turns outbox rows into AuditEvent resources; 0: this process runs none (another process does).',
   },
   bundleMaxEntries: {
     env: 'BUNDLE_MAX_ENTRIES',

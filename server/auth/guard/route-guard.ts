@@ -25,8 +25,6 @@ import { screenBody } from './response-screen.js';
 export interface RouteGuardDeps {
   readonly repository: Repository;
   readonly audit: AuditWriter;
-  /** Whether the Bundle processor checks each entry (issue #4); until then only full-access tokens may post Bundles. */
-  readonly bundleEntriesChecked: boolean;
 }
 
 function single(ctx: AppContext, name: string): string | undefined {
@@ -134,11 +132,8 @@ export function routeGuard(deps: RouteGuardDeps): RouteGuard {
       try {
         if (rule === undefined) {
           if (!isSuperuser(access.principal)) throw forbidden(`The ${route.interaction} interaction needs a full-access token`);
-        } else if (rule === 'entries') {
-          if (!deps.bundleEntriesChecked && !isSuperuser(access.principal)) {
-            throw forbidden('Batch and transaction Bundles need a full-access token on this server for now');
-          }
-        } else {
+        } else if (rule !== 'entries') {
+          // Bundles: the Bundle processor authorizes each entry (access.authorizeEntry) and writes through access.writeHook.
           const type = ctx.params['type'];
           if (type === undefined) access.authorizeAny(rule);
           else access.authorize(rule, type);

@@ -214,6 +214,31 @@ describe('authorization matrix: every interaction × token state', function () {
     expect(JSON.stringify(still.body)).to.include(`Patient/${ids.a}`);
   });
 
+  it('Bundles: a patient app writes its own data in a transaction, and a batch shows it only its own', async () => {
+    const auth = { authorization: `Bearer ${tokens['patient'] ?? ''}` };
+    const tx = await fhirRequest(s.base, {
+      method: 'POST',
+      headers: auth,
+      body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: obs('tx', ids.a, 'survey'), request: { method: 'POST', url: 'Observation' } }] },
+    });
+    expect(tx.status).to.equal(200);
+    const batch = await fhirRequest(s.base, {
+      method: 'POST',
+      headers: auth,
+      body: {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [{ request: { method: 'GET', url: `Observation/${ids.a}-lab` } }, { request: { method: 'GET', url: `Observation/${ids.b}-lab` } }],
+      },
+    });
+    expect(batch.status).to.equal(200);
+    const entries = (batch.body?.['entry'] ?? []) as { resource?: { id?: string }; response?: { status?: string } }[];
+    expect(entries[0]?.resource?.id).to.equal(`${ids.a}-lab`);
+    expect(entries[1]?.resource).to.equal(undefined);
+    expect(entries[1]?.response?.status).to.match(/^403/);
+    expect(batch.text).to.not.include(`Patient/${ids.b}`);
+  });
+
   it('the lab-only token reads laboratory results and not vital signs', async () => {
     const auth = { authorization: `Bearer ${tokens['lab-only'] ?? ''}` };
     expect((await fhirRequest(`${s.base}/Observation/${ids.a}-lab`, { headers: auth })).status).to.equal(200);

@@ -1,0 +1,160 @@
+// Auth benchmark (issue #6): read throughput with SMART authorization and
+// auditing (AUTH_MODE=smart, a Backend Services token, every read audited)
+// against the same reads without either (AUTH_MODE=none), server processes on
+// one database in the same run, measured in alternating rounds:
+//   none      AUTH_MODE=none
+//   deferred  AUTH_MODE=smart, no audit worker running anywhere (AUDIT_WORKER_INTERVAL_MS=0):
+//             the request path only (token check, screening, durable outbox row)
+//   smart     AUTH_MODE=smart with its audit worker turning rows into AuditEvents meanwhile
+// Phase 1 alternates none / deferred; phase 2 starts the smart process (whose worker first
+// drains phase 1's rows) and alternates none / smart, waiting after each smart round for the
+// outbox to drain and reporting how long that took.
+// Prints a table and writes bench/results/auth.json.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { exportJWK, generateKeyPair } from 'jose';
+import * as client from 'openid-client';
+import { ClientStore, clientMetadata } from '../server/auth/store/client-store.js';
+import { createPool } from '../server/store/db.js';
+import { startEmbeddedDatabase } from '../server/store/embedded.js';
+import { migrateLatest } from '../server/store/migrate.js';
+
+const args = process.argv.slice(3);
+const duration = Number(args[args.indexOf('--duration') + 1] ?? 10) || 10;
+const rounds = Number(args[args.indexOf('--rounds') + 1] ?? 2) || 2;
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+}
+
+function child(script: string, argv: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script, ...argv], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 300; i += 1) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never became ready`);
+}
+
+function load(spec: object): Promise<Load> {
+  return new Promise((resolve, reject) => {
+    const c = child('bench/load.ts', [JSON.stringify(spec)]);
+    let out = '';
+    c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load exited ${String(code)}`))));
+  });
+}
+
+const PATIENT = JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Chalmers', given: ['Peter'] }], gender: 'male', birthDate: '1974-12-25' });
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-auth-'));
+const db = await startEmbeddedDatabase({ dataDir: dir, port: 54391, database: 'bench', persistent: false, durable: true });
+const pool = createPool(db.connectionString, 4);
+const servers: ChildProcess[] = [];
+try {
+  await migrateLatest(db.connectionString);
+  const env = { DATABASE_URL: db.connectionString, LOG_LEVEL: 'warn' };
+  const open = child('server/main.ts', [], { ...env, PORT: '18090', AUTH_MODE: 'none' });
+  // Both smart processes answer for one public base (as behind one proxy), so one token serves both.
+  const shared = { ...env, AUTH_MODE: 'smart', BASE_URL: 'http://127.0.0.1:18091/fhir' };
+  const deferred = child('server/main.ts', [], { ...shared, PORT: '18091', AUDIT_WORKER_INTERVAL_MS: '0' });
+  servers.push(open, deferred);
+  for (const port of [18090, 18091]) await waitFor(`http://127.0.0.1:${port}/readyz`);
+
+  const ids: string[] = [];
+  for (let i = 0; i < 2000; i += 8) {
+    const batch = await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        const r = await fetch('http://127.0.0.1:18090/fhir/Patient', { method: 'POST', body: PATIENT, headers: { 'content-type': 'application/fhir+json' } });
+        return ((await r.json()) as { id: string }).id;
+      }),
+    );
+    ids.push(...batch);
+  }
+
+  // A Backend Services client (private_key_jwt, ES384), registered as `npm run cli -- clients add` does.
+  const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), alg: 'ES384', kid: 'bench' };
+  const { metadata } = clientMetadata({ clientId: 'bench-backend', name: 'Bench', kind: 'backend', redirectUris: [], jwks: { keys: [jwk] }, scope: 'system/Patient.rs' });
+  await new ClientStore(pool).add(metadata);
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- plain HTTP on loopback
+  const config = await client.discovery(new URL('http://127.0.0.1:18091/auth'), 'bench-backend', undefined, client.PrivateKeyJwt(privateKey, { [client.modifyAssertion]: (h) => { h.kid = 'bench'; } }), { execute: [client.allowInsecureRequests] });
+  const token = (await client.clientCredentialsGrant(config, { scope: 'system/Patient.rs' })).access_token;
+
+  const paths = ids.map((id) => `/fhir/Patient/${id}`);
+  const PORTS = { none: 18090, deferred: 18091, smart: 18092 } as const;
+  const results: Record<keyof typeof PORTS, Load[]> = { none: [], deferred: [], smart: [] };
+  const drains: number[] = [];
+  const pendingAudit = async (): Promise<number> => (await pool.query<{ n: number }>("SELECT count(*) AS n FROM outbox WHERE topic = 'audit'")).rows[0]?.n ?? 0;
+  const measure = async (who: keyof typeof PORTS, round: number): Promise<void> => {
+    const r = await load({
+      url: `http://127.0.0.1:${PORTS[who]}`,
+      method: 'GET',
+      paths,
+      connections: 32,
+      duration,
+      ...(who === 'none' ? {} : { headers: { authorization: `Bearer ${token}` } }),
+    });
+    results[who].push(r);
+    process.stdout.write(`read c=32 ${who.padEnd(8)} (round ${round + 1}): ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms non2xx ${r.non2xx}\n`);
+  };
+  const drain = async (): Promise<number> => {
+    const start = Date.now();
+    while ((await pendingAudit()) > 0 && Date.now() - start < 900_000) await new Promise((res) => setTimeout(res, 250));
+    return Math.round((Date.now() - start) / 100) / 10;
+  };
+  for (let round = 0; round < rounds; round += 1) {
+    await measure('none', round);
+    await measure('deferred', round);
+  }
+  const backlog = await pendingAudit();
+  const smart = child('server/main.ts', [], { ...shared, PORT: '18092' });
+  servers.push(smart);
+  await waitFor('http://127.0.0.1:18092/readyz');
+  const first = await drain();
+  process.stdout.write(`  the smart process's worker turned phase 1's ${backlog} rows into AuditEvents in ${first} s\n`);
+  for (let round = 0; round < rounds; round += 1) {
+    await measure('none', round);
+    await measure('smart', round);
+    const seconds = await drain();
+    drains.push(seconds);
+    process.stdout.write(`  audit outbox drained ${seconds} s after the round\n`);
+  }
+  const mean = (xs: readonly Load[]): number => xs.reduce((a, x) => a + x.rps, 0) / Math.max(1, xs.length);
+  const ratioOf = (who: 'deferred' | 'smart'): number => Math.round((mean(results[who]) / mean(results.none)) * 1000) / 1000;
+  const auditEvents = (await pool.query<{ n: number }>("SELECT count(*) AS n FROM resource WHERE resource_type = 'AuditEvent'")).rows[0]?.n ?? 0;
+  const summary = {
+    date: new Date().toISOString(),
+    durationSeconds: duration,
+    rounds,
+    results,
+    ratios: { deferredOverNone: ratioOf('deferred'), smartOverNone: ratioOf('smart') },
+    audit: { auditEvents, phase1Backlog: backlog, secondsToWritePhase1Backlog: first, secondsToDrainAfterEachSmartRound: drains },
+  };
+  process.stdout.write(
+    `\nread throughput / AUTH_MODE=none: request path only ${summary.ratios.deferredOverNone}, with the audit worker running ${summary.ratios.smartOverNone}\n` +
+      `AuditEvents written: ${auditEvents}; outbox drained ${drains.join(' s, ')} s after each smart round\n`,
+  );
+  writeFileSync(path.join(root, 'bench/results/auth.json'), `${JSON.stringify(summary, null, 2)}\n`);
+} finally {
+  for (const s of servers) s.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 1500));
+  await pool.end();
+  await db.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
