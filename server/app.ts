@@ -87,7 +87,7 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
     historyDefaultCount: deps.config.historyDefaultCount,
     historyMaxCount: deps.config.historyMaxCount,
     search,
-    bundles: new BundleProcessor({ repository, search, serverBase: baseUrl, maxEntries: deps.config.bundleMaxEntries }),
+    bundles: new BundleProcessor({ repository, search, serverBase: baseUrl, maxEntries: deps.config.bundleMaxEntries, maxConcurrent: deps.config.bundleMaxConcurrent }),
     bundleMaxBytes: deps.config.bundleMaxBytes,
     capabilityStatement,
   }, auth?.routeGuard);

@@ -241,6 +241,14 @@ export const SETTINGS = {
     max: 1024 * 1024 * 1024,
     doc: 'Largest batch or transaction Bundle body accepted (POST /fhir); larger bodies get 413.',
   },
+  bundleMaxConcurrent: {
+    env: 'BUNDLE_MAX_CONCURRENT',
+    type: 'integer',
+    default: 2,
+    min: 1,
+    max: 1000,
+    doc: 'Bundles read and processed at once per server process; more wait their turn (bounds memory).',
+  },
   validationUnknownProfile: {
     env: 'VALIDATION_UNKNOWN_PROFILE',
     type: 'enum',

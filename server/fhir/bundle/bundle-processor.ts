@@ -5,6 +5,7 @@ import type { SearchService } from '../search/search-service.js';
 import { runBatch } from './batch.js';
 import { namedEntryError } from './entry-error.js';
 import { parseEntry, type EntryRequest } from './entry-request.js';
+import { Limiter } from './limiter.js';
 import { LinkWalker } from './link-walker.js';
 import { runTransaction, type BundleDeps } from './transaction.js';
 import type { BundleKind, BundleResult, EntryAccess } from './types.js';
@@ -17,6 +18,8 @@ export interface BundleProcessorOptions {
   readonly maxEntries: number;
   /** The search engine, for GET [type]?[criteria] entries (absent: they are refused). */
   readonly search?: SearchService;
+  /** Bundles read and processed at once (BUNDLE_MAX_CONCURRENT); more wait their turn. */
+  readonly maxConcurrent?: number;
 }
 
 function bundleKind(body: unknown): { kind: BundleKind; entries: readonly unknown[] } {
@@ -39,9 +42,20 @@ function bundleKind(body: unknown): { kind: BundleKind; entries: readonly unknow
  */
 export class BundleProcessor {
   private readonly deps: BundleDeps;
+  private readonly limiter: Limiter;
 
   constructor(private readonly options: BundleProcessorOptions) {
+    this.limiter = new Limiter(options.maxConcurrent ?? Number.POSITIVE_INFINITY);
     this.deps = { repository: options.repository, search: options.search, walker: LinkWalker.fromR4Definitions(), serverBase: options.serverBase };
+  }
+
+  /**
+   * Runs `task` (reading, parsing and processing one Bundle) when fewer than
+   * BUNDLE_MAX_CONCURRENT others are running, so memory stays bounded however many
+   * clients post large Bundles at once.
+   */
+  limited<T>(task: () => Promise<T>): Promise<T> {
+    return this.limiter.run(task);
   }
 
   /**

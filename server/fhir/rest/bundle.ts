@@ -14,9 +14,11 @@ export function bundle(deps: RestDeps): RouteHandler {
   return async function processBundle(ctx) {
     ctx.state.interaction = 'transaction';
     requestBodyKind(ctx.get('content-type'), false);
-    const body = await readJsonBody(ctx, deps.bundleMaxBytes);
-    if (typeof body === 'object' && body !== null && 'type' in body && body.type === 'batch') ctx.state.interaction = 'batch';
-    const result = await deps.bundles.process(body, ctx.state.access);
+    const result = await deps.bundles.limited(async () => {
+      const body = await readJsonBody(ctx, deps.bundleMaxBytes);
+      if (typeof body === 'object' && body !== null && 'type' in body && body.type === 'batch') ctx.state.interaction = 'batch';
+      return deps.bundles.process(body, ctx.state.access);
+    });
     for (const [i, o] of result.outcomes.entries()) {
       if (o.kind === 'failed' && o.error.status >= 500) {
         const cause = o.error.cause instanceof Error ? { message: o.error.cause.message, stack: o.error.cause.stack } : undefined;
