@@ -22,7 +22,8 @@ describe('Bundles: concurrent conditional creates', () => {
   const orgs = Array.from({ length: 12 }, (_, i) => `org-${i}`);
   const practitioners = Array.from({ length: 12 }, (_, i) => `dr-${i}`);
   before(async () => {
-    s = await startTestServer();
+    // Let all clients in at once (the default admits 2 Bundles at a time), so their locks really race.
+    s = await startTestServer({ bundleMaxConcurrent: 16 });
   });
   after(async () => {
     await s.close();
