@@ -33,12 +33,7 @@ async function guarded(e: EntryRequest, slots: Slots, fn: () => Promise<EntryOut
   }
 }
 
-/**
- * Binds every POST / PUT entry's full URL to the id it will have before anything is
- * written, so links between entries (circular ones included) can be rewritten in one
- * pass: a plain POST gets the id chosen for it, a conditional create or update the id
- * of its match, if any (http.html#trules: conditional creates and updates resolve first).
- */
+/** Binds one entry's full URL (see bindTargets); returns the id its write must produce, if known. */
 async function bindTarget(ctx: EntryContext, e: EntryRequest, id: string, byCriteria: Map<string, string>): Promise<string | undefined> {
   if (e.method === 'POST') {
     let target = id;
