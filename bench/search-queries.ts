@@ -42,8 +42,13 @@ export const QUERIES: readonly PracticeQuery[] = [
     kind: 'simple',
     url: (p, i) => `Observation?patient=${at(p.patients, i).id}&combo-code-value-quantity=${LOINC}|8480-6$gt130`,
   },
-  { name: 'Encounters in a month', kind: 'simple', url: (_p, i) => `Encounter?date=ge20${10 + (i % 10)}-03-01&date=lt20${10 + (i % 10)}-04-01` },
+  { name: 'Encounters on a day', kind: 'simple', url: (_p, i) => `Encounter?date=20${10 + (i % 10)}-03-${String(10 + (i % 18))}` },
   { name: 'Encounters by practitioner', kind: 'simple', url: (p, i) => `Encounter?practitioner=${at(p.practitioners, i).id}` },
+  {
+    name: 'Encounters by practitioner + date range',
+    kind: 'simple',
+    url: (p, i) => `Encounter?practitioner=${at(p.practitioners, i).id}&date=ge2015-01-01&date=lt2020-01-01`,
+  },
   {
     name: 'MedicationRequests by patient + status, _include medication',
     kind: 'complex',

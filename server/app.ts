@@ -8,9 +8,7 @@ import { FhirError, notFound } from './errors/fhir-error.js';
 import { BundleProcessor } from './fhir/bundle/bundle-processor.js';
 import { buildCapabilityStatement, type SoftwareInfo } from './fhir/capability-statement.js';
 import { Repository } from './fhir/repository/repository.js';
-import { officialRegistry } from './fhir/search/definitions/registry.js';
-import { SearchIndexer } from './fhir/search/index/indexer.js';
-import { SearchService } from './fhir/search/search-service.js';
+import { createSearchEngine } from './fhir/search/engine.js';
 import { OPERATIONS } from './fhir/operations/registry.js';
 import { operationDispatcher } from './fhir/rest/operation.js';
 import { fhirRouter, methodNotAllowed, ROUTES } from './fhir/rest/routes.js';
@@ -59,15 +57,8 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   if (deps.config.authMode === 'smart' && deps.auth === undefined) throw new Error('AUTH_MODE=smart needs the auth setup (prepareAuth)');
   const app = new Koa<AppState>({ proxy: false });
   const metrics = createMetrics();
-  const registry = (): ReturnType<typeof officialRegistry> => officialRegistry();
-  const search = new SearchService(deps.store.search(), registry, {
-    baseUrl,
-    defaultCount: deps.config.searchDefaultCount,
-    maxCount: deps.config.searchMaxCount,
-    maxIncludes: deps.config.searchMaxIncludes,
-    explain: deps.config.searchExplain,
-  });
-  const indexer = new SearchIndexer(registry, baseUrl, deps.config.searchContentIndex, search.heldTerminology);
+  // Search (issue #3): parameters in force (official + custom), service, write-path indexer, $reindex.
+  const { service: search, indexer, reindexer } = createSearchEngine(deps.store, deps.config, baseUrl);
   // Profiles, terminology and full validation over the R4 package, our files and the database (issue #5).
   const conformance = createConformance(deps.validator, deps.store.conformance(), {
     refreshMs: deps.config.conformanceRefreshMs,
@@ -105,7 +96,7 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   app.use(negotiate);
   app.use(authenticate(auth?.verifier, baseUrl));
   if (auth !== undefined) app.use(auth.operationGuard);
-  app.use(operationDispatcher(OPERATIONS, { repository, validator: conformance.validator, baseUrl, conformance }, deps.config.maxBodyBytes));
+  app.use(operationDispatcher(OPERATIONS, { repository, validator: conformance.validator, baseUrl, conformance, reindexer }, deps.config.maxBodyBytes));
   app.use(fhir.routes());
   app.use(fhir.allowedMethods({ throw: true, methodNotAllowed, notImplemented: () => new FhirError('methodNotAllowed', 'Not implemented') }));
   return app;

@@ -118,6 +118,14 @@ export const SETTINGS = {
     default: false,
     doc: 'Debug switch: a search with _explain=true returns its SQL and EXPLAIN ANALYZE plan as an OperationOutcome.',
   },
+  searchParameterRefreshMs: {
+    env: 'SEARCH_PARAMETER_REFRESH_MS',
+    type: 'integer',
+    default: 2000,
+    min: 0,
+    max: 3600000,
+    doc: 'How often a process checks the database for SearchParameter resources written by other processes (custom parameters).',
+  },
   searchContentIndex: {
     env: 'SEARCH_CONTENT_INDEX',
     type: 'boolean',

@@ -1,9 +1,11 @@
 import type { Pool, PoolClient, Queryable } from './db.js';
 import { withTransaction } from './db.js';
 import { historyStatement } from './history-sql.js';
+import { withResourceType } from './resource-json.js';
 import { enqueue } from './outbox-enqueue.js';
 import type { Condition } from './search/condition.js';
 import type { IndexRows } from './search/rows.js';
+import { ReindexStore } from './search/reindex-store.js';
 import { SearchStore } from './search/search-store.js';
 import { ConformanceRowsStore } from './conformance-rows.js';
 import {
@@ -37,13 +39,8 @@ interface HistoryRow extends ReadRow {
   method: WriteMethod;
 }
 
-/**
- * Stored content omits `resourceType` (it is a column); it goes back in first,
- * where FHIR JSON readers expect it (https://hl7.org/fhir/R4/json.html).
- */
-export function withResourceType(resourceType: string, contentJson: string): string {
-  return `{"resourceType":${JSON.stringify(resourceType)},${contentJson.slice(1)}`;
-}
+/** Re-exported: callers have always imported it from here. */
+export { withResourceType } from './resource-json.js';
 
 /** Serialises a resource body for storage: JSON without `resourceType`. */
 export function contentForStorage(resource: Readonly<Record<string, unknown>>): string {
@@ -203,6 +200,11 @@ export class ResourceStore {
   /** Search queries on the pool (issue #3). */
   search(): SearchStore {
     return new SearchStore(this.pool);
+  }
+
+  /** `$reindex` batches and jobs (issue #3). */
+  reindex(): ReindexStore {
+    return new ReindexStore(this.pool);
   }
 
   /** The stored conformance resources, for the validator's cache (issue #5). */

@@ -1,5 +1,6 @@
 import type { OperationDefinition, Parameters } from 'fhir/r4.js';
 import type { Repository } from '../repository/repository.js';
+import type { Reindexer } from '../search/reindex.js';
 import type { Conformance } from '../validation/conformance.js';
 import type { Validator } from '../validation/index.js';
 
@@ -35,6 +36,8 @@ export interface OperationDeps {
   readonly repository: Repository;
   readonly validator: Validator;
   readonly baseUrl: string;
+  /** `$reindex` of search index rows (issue #3). */
+  readonly reindexer: Reindexer;
   /** Profiles, full validation and terminology ($validate, $expand, $lookup...). */
   readonly conformance: Conformance;
 }

@@ -52,15 +52,25 @@ function ignoredOutcome(parsed: ParsedSearch): OperationOutcome | undefined {
   };
 }
 
+/** Where the parameters in force come from (see SearchParamProvider). */
+export interface RegistrySource {
+  registry(): SearchParamRegistry;
+  /** The registry after any reload that is due (searches wait for it). */
+  fresh(): Promise<SearchParamRegistry>;
+}
+
 export class SearchService {
   private readonly terminology: StoreTerminology;
+  private readonly source: RegistrySource;
 
   constructor(
     private readonly store: SearchStore,
-    private readonly registry: () => SearchParamRegistry,
+    /** The parameters in force; a plain function for a fixed set (the official one). */
+    source: RegistrySource | (() => SearchParamRegistry),
     private readonly settings: SearchSettings,
   ) {
-    this.terminology = new StoreTerminology(store, registry);
+    this.source = typeof source === 'function' ? { registry: source, fresh: () => Promise.resolve(source()) } : source;
+    this.terminology = new StoreTerminology(store, () => this.source.registry());
   }
 
   /** ValueSets and CodeSystems held by this server, for token modifiers (also for conditional criteria). */
@@ -69,10 +79,11 @@ export class SearchService {
   }
 
   private context(): SearchContext {
-    return { registry: this.registry(), baseUrl: this.settings.baseUrl, terminology: this.terminology, isResourceType };
+    return { registry: this.source.registry(), baseUrl: this.settings.baseUrl, terminology: this.terminology, isResourceType };
   }
 
   async search(input: SearchInput): Promise<SearchOutput> {
+    await this.source.fresh();
     const parsed = await parseSearch(input.params, input.types, this.context(), {
       strict: input.strict,
       defaultCount: this.settings.defaultCount,

@@ -31,6 +31,34 @@ export const TABLES: Readonly<Record<IndexTable, string>> = {
 export interface SqlContext {
   readonly p: SqlParams;
   readonly now: number;
+  /**
+   * A bound on the resource sid already implied by the page's keyset (default
+   * sort), repeated inside top-level index conditions so that their value
+   * index starts at the cursor (PostgreSQL does not carry inequalities across
+   * the join itself).
+   */
+  readonly sidBound?: { readonly op: '>' | '<'; readonly value: string };
+}
+
+/** Whether a condition reads more of the resource row than its sid. */
+function needsRow(c: Condition): boolean {
+  switch (c.kind) {
+    case 'id':
+    case 'lastUpdated':
+    case 'has':
+    case 'list':
+      return true;
+    case 'not':
+      return needsRow(c.inner);
+    case 'or':
+      return c.any.some(needsRow);
+    case 'index':
+    case 'missing':
+    case 'text':
+    case 'chain':
+    case 'none':
+      return false;
+  }
 }
 
 const KM_PER_DEGREE = 111.195;
@@ -81,6 +109,13 @@ function keyed(x: string, keys: readonly number[], targetTypes: readonly string[
   return parts.join(' AND ');
 }
 
+/** The rows of an index condition: `FROM` item, its alias, and their WHERE (without the join to the resource). */
+export function indexRows(c: Condition & { kind: 'index' }, ctx: SqlContext): { from: string; alias: string; where: string } {
+  const x = ctx.p.alias();
+  const table = c.match.table === 'near' ? 'sp_composite' : TABLES[c.match.table];
+  return { from: `${table} ${x}`, alias: x, where: `${keyed(x, c.keys, c.targetTypes, ctx.p)} AND ${matchWhere(x, c.match, ctx)}` };
+}
+
 /** All conditions, ANDed, on the resource row aliased `r`. */
 export function conditionsSql(conditions: readonly Condition[], r: string, ctx: SqlContext): string[] {
   return conditions.map((c) => conditionSql(c, r, ctx));
@@ -95,9 +130,9 @@ export function conditionSql(c: Condition, r: string, ctx: SqlContext): string {
   switch (c.kind) {
     case 'index': {
       if (c.keys.length === 0) return 'false';
-      const x = p.alias();
-      const table = c.match.table === 'near' ? 'sp_composite' : TABLES[c.match.table];
-      return `EXISTS (SELECT 1 FROM ${table} ${x} WHERE ${x}.res = ${r}.sid AND ${keyed(x, c.keys, c.targetTypes, p)} AND ${matchWhere(x, c.match, ctx)})`;
+      const rows = indexRows(c, ctx);
+      const bound = r === 'r' && ctx.sidBound !== undefined ? ` AND ${rows.alias}.res ${ctx.sidBound.op} ${ctx.sidBound.value}` : '';
+      return `EXISTS (SELECT 1 FROM ${rows.from} WHERE ${rows.alias}.res = ${r}.sid${bound} AND ${rows.where})`;
     }
     case 'missing': {
       if (c.keys.length === 0) return c.missing ? 'true' : 'false';
@@ -121,16 +156,22 @@ export function conditionSql(c: Condition, r: string, ctx: SqlContext): string {
     case 'chain': {
       const x = p.alias();
       const t = p.alias('t');
-      const inner = andAll(conditionsSql(c.inner, t, ctx));
+      const inner = andAll(conditionsSql(c.inner, t, { p, now: ctx.now }));
       return `EXISTS (SELECT 1 FROM sp_reference ${x} JOIN resource ${t} ON ${t}.resource_type = ${x}.target_type AND ${t}.id = ${x}.target_id
         WHERE ${x}.res = ${r}.sid AND ${keyed(x, c.keys, c.targetTypes, p)} AND NOT ${t}.deleted AND ${inner})`;
     }
     case 'has': {
       const x = p.alias();
       const s = p.alias('s');
-      const inner = andAll(conditionsSql(c.inner, s, ctx));
+      const inner = andAll(conditionsSql(c.inner, s, { p, now: ctx.now }));
+      const link = `${keyed(x, c.keys, c.targetTypes, p)} AND ${x}.target_type = ${r}.resource_type AND ${x}.target_id = ${r}.id`;
+      // Index rows exist for live resources only, so the referring resource's row
+      // is needed only when an inner condition reads more than its sid.
+      if (!c.inner.some(needsRow)) {
+        return `EXISTS (SELECT 1 FROM sp_reference ${x} CROSS JOIN LATERAL (SELECT ${x}.res AS sid) ${s} WHERE ${link} AND ${inner})`;
+      }
       return `EXISTS (SELECT 1 FROM sp_reference ${x} JOIN resource ${s} ON ${eqAny(`${s}.resource_type`, c.sourceTypes, p, 'text')} AND ${s}.sid = ${x}.res AND NOT ${s}.deleted
-        WHERE ${keyed(x, c.keys, c.targetTypes, p)} AND ${x}.target_type = ${r}.resource_type AND ${x}.target_id = ${r}.id AND ${inner})`;
+        WHERE ${link} AND ${inner})`;
     }
     case 'list': {
       const x = p.alias();

@@ -5,7 +5,7 @@
  * right while writes happen between them (https://hl7.org/fhir/R4/http.html#paging).
  */
 import type { Condition, IndexTable } from './condition.js';
-import { conditionsSql, TABLES, type SqlContext } from './condition-sql.js';
+import { conditionsSql, indexRows, TABLES, type SqlContext } from './condition-sql.js';
 import { eqAny, SqlParams } from './sql-params.js';
 import type { Statement } from '../history-sql.js';
 
@@ -109,7 +109,12 @@ function baseWhere(spec: { types: readonly string[]; conditions: readonly Condit
 /** The page query; returns rows with sort values `k0…` for the cursor. */
 export function searchStatement(spec: SearchSpec): Statement {
   const p = new SqlParams();
-  const ctx: SqlContext = { p, now: spec.now };
+  const ks = spec.keyset;
+  const cursorSid = spec.sort.length === 0 ? ks?.values[0] : undefined;
+  const ctx: SqlContext =
+    ks !== undefined && typeof cursorSid === 'number'
+      ? { p, now: spec.now, sidBound: { op: ks.direction === 'after' ? '>' : '<', value: `${p.bind(cursorSid)}::int8` } }
+      : { p, now: spec.now };
   const { parts, selects } = orderParts(spec.sort);
   const joins = spec.sort.map((s, i) => (s.kind === 'index' ? sortJoin(s, i, p) : '')).filter((j) => j !== '');
   const where = baseWhere(spec, ctx);
@@ -124,9 +129,18 @@ export function searchStatement(spec: SearchSpec): Statement {
   return { text, values: p.values };
 }
 
-/** The number of matches (`_total=accurate`, `_summary=count`). */
+/**
+ * The number of matches (`_total=accurate`, `_summary=count`). A search with a
+ * single index condition is counted on its index table alone: its rows exist
+ * for current resources only and their key implies the type.
+ */
 export function countStatement(spec: Omit<SearchSpec, 'sort' | 'limit'>): Statement {
   const p = new SqlParams();
+  const only = spec.conditions.length === 1 ? spec.conditions[0] : undefined;
+  if (only?.kind === 'index' && only.keys.length > 0) {
+    const rows = indexRows(only, { p, now: spec.now });
+    return { text: `SELECT count(*) AS n FROM (SELECT DISTINCT ${rows.alias}.res FROM ${rows.from} WHERE ${rows.where}) d`, values: p.values };
+  }
   const where = baseWhere(spec, { p, now: spec.now });
   return { text: `SELECT count(*) AS n FROM resource r WHERE ${where.join(' AND ')}`, values: p.values };
 }

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db.js';
+import { withResourceType } from '../resource-json.js';
 import type { Condition } from './condition.js';
 import { includeStatement, revincludeStatement } from './include-sql.js';
 import { countStatement, matchStatement, searchStatement, type SearchSpec, type SortValue } from './search-sql.js';
@@ -108,6 +109,28 @@ export class SearchStore {
     if (targets.length === 0 || keys.length === 0) return [];
     const st = revincludeStatement(targets, keys, sourceTypes, limit);
     return (await this.db.query<Row>(st.text, st.values)).rows.map((row) => toRow(row));
+  }
+
+  /**
+   * A cheap fingerprint of a type's rows (count and latest write, deleted ones
+   * included): it changes whenever a resource of the type is written.
+   */
+  async typeVersion(resourceType: string): Promise<string> {
+    const r = await this.db.query<{ n: number; t: Date | null }>(
+      'SELECT count(*) AS n, max(last_updated) AS t FROM resource WHERE resource_type = $1',
+      [resourceType],
+    );
+    const row = r.rows[0];
+    return `${row?.n ?? 0}@${row?.t?.toISOString() ?? ''}`;
+  }
+
+  /** Every current resource of a type, as JSON text (resourceType first); for small types only. */
+  async all(resourceType: string, limit: number): Promise<string[]> {
+    const r = await this.db.query<{ json: string }>(
+      'SELECT content::text AS json FROM resource WHERE resource_type = $1 AND NOT deleted ORDER BY sid LIMIT $2',
+      [resourceType, limit],
+    );
+    return r.rows.map((row) => withResourceType(resourceType, row.json));
   }
 
   /** Ids of current resources meeting the conditions (conditional create / update / delete). */

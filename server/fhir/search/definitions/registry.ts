@@ -33,13 +33,27 @@ export class SearchParamRegistry {
     let map = this.byType.get(resourceType);
     if (map === undefined) {
       const m = new Map<string, ResolvedParam>();
-      for (const def of [...this.defs, ...this.custom]) {
+      for (const def of this.defs) {
         if (appliesTo(def, resourceType)) m.set(def.code, resolveParam(def, resourceType, (u) => this.byUrl.get(u)));
+      }
+      // Custom parameters were checked when written; one that no longer compiles is left out, not fatal.
+      for (const def of this.custom) {
+        if (!appliesTo(def, resourceType)) continue;
+        try {
+          m.set(def.code, resolveParam(def, resourceType, (u) => this.byUrl.get(u)));
+        } catch {
+          continue;
+        }
       }
       map = m;
       this.byType.set(resourceType, map);
     }
     return map;
+  }
+
+  /** A definition by canonical URL (composite components). */
+  definition(url: string): SearchParamDef | undefined {
+    return this.byUrl.get(url);
   }
 
   get(resourceType: string, code: string): ResolvedParam | undefined {

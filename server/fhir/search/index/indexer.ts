@@ -25,9 +25,12 @@ export class SearchIndexer implements Indexer {
     private readonly baseUrl: string,
     private readonly content: boolean,
     private readonly terminology: Terminology = NO_TERMINOLOGY,
+    /** Told of every SearchParameter about to be written (custom parameters take effect; 400 if unusable). */
+    private readonly onSearchParameter?: (resource: Record<string, unknown>) => void,
   ) {}
 
   rows(resource: Record<string, unknown> & { resourceType: string }): IndexRows {
+    if (resource.resourceType === 'SearchParameter') this.onSearchParameter?.(resource);
     return extractIndexRows(this.registry(), resource, { baseUrl: this.baseUrl, content: this.content });
   }
 

@@ -1,0 +1,34 @@
+/**
+ * The search engine of one server (or importer) process, wired once: the
+ * parameters in force (official + custom), the search service, the indexer the
+ * write path uses, and `$reindex`.
+ */
+import type { Config } from '../../config/schema.js';
+import type { ResourceStore } from '../../store/resource-store.js';
+import { SearchParamProvider } from './definitions/provider.js';
+import { SearchIndexer } from './index/indexer.js';
+import { Reindexer } from './reindex.js';
+import { SearchService } from './search-service.js';
+
+export interface SearchEngine {
+  readonly provider: SearchParamProvider;
+  readonly service: SearchService;
+  readonly indexer: SearchIndexer;
+  readonly reindexer: Reindexer;
+}
+
+export function createSearchEngine(store: ResourceStore, config: Config, baseUrl: string): SearchEngine {
+  const provider = new SearchParamProvider(store.search(), config.searchParameterRefreshMs);
+  const service = new SearchService(store.search(), provider, {
+    baseUrl,
+    defaultCount: config.searchDefaultCount,
+    maxCount: config.searchMaxCount,
+    maxIncludes: config.searchMaxIncludes,
+    explain: config.searchExplain,
+  });
+  const indexer = new SearchIndexer(() => provider.registry(), baseUrl, config.searchContentIndex, service.heldTerminology, (r) => {
+    provider.written(r);
+  });
+  const reindexer = new Reindexer(store.reindex(), indexer, () => provider.fresh());
+  return { provider, service, indexer, reindexer };
+}
