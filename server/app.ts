@@ -7,12 +7,10 @@ import type { Config } from './config/schema.js';
 import { FhirError, notFound } from './errors/fhir-error.js';
 import { BundleProcessor } from './fhir/bundle/bundle-processor.js';
 import { buildCapabilityStatement, type SoftwareInfo } from './fhir/capability-statement.js';
-import { Repository } from './fhir/repository/repository.js';
-import { createSearchEngine } from './fhir/search/engine.js';
 import { OPERATIONS } from './fhir/operations/registry.js';
 import { operationDispatcher } from './fhir/rest/operation.js';
 import { fhirRouter, methodNotAllowed, ROUTES } from './fhir/rest/routes.js';
-import { createConformance, parseRequiredProfiles } from './fhir/validation/conformance.js';
+import { createFhirServices } from './fhir/services.js';
 import type { Validator } from './fhir/validation/index.js';
 import { errorHandler } from './http/error-handler.js';
 import { healthRouter } from './http/health.js';
@@ -57,18 +55,10 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   if (deps.config.authMode === 'smart' && deps.auth === undefined) throw new Error('AUTH_MODE=smart needs the auth setup (prepareAuth)');
   const app = new Koa<AppState>({ proxy: false });
   const metrics = createMetrics();
-  // Search (issue #3): parameters in force (official + custom), service, write-path indexer, $reindex.
-  const { service: search, indexer, reindexer } = createSearchEngine(deps.store, deps.config, baseUrl);
-  // Profiles, terminology and full validation over the R4 package, our files and the database (issue #5).
-  const conformance = createConformance(deps.validator, deps.store.conformance(), {
-    refreshMs: deps.config.conformanceRefreshMs,
-    policy: {
-      unknownProfile: deps.config.validationUnknownProfile,
-      requiredProfiles: parseRequiredProfiles(deps.config.validationRequiredProfiles),
-    },
-  });
-  const repository = new Repository(deps.store, conformance.validator, indexer);
-  repository.observe({ beforeWrite: () => conformance.ensureFresh(), committed: (types) => conformance.written(types) });
+  // Search engine, conformance (validation) and repository: shared with the bulk importer (fhir/services.ts).
+  const services = createFhirServices(deps.store, deps.validator, deps.config, baseUrl);
+  const { conformance, repository } = services;
+  const { service: search, reindexer } = services.search;
   const auth = deps.config.authMode === 'smart' ? deps.auth?.layer(repository, baseUrl) : undefined;
   const capabilityStatement = buildCapabilityStatement(ROUTES, OPERATIONS, baseUrl, deps.software);
   const fhir = fhirRouter({

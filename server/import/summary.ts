@@ -16,7 +16,7 @@ export function summaryLines(tally: ImportTally, seconds: number): string[] {
     `${name.padEnd(width)}  ${n(c.loaded).padStart(9)}  ${n(c.skipped).padStart(9)}  ${n(c.failed).padStart(9)}`;
   const rate = seconds > 0 ? Math.round(tally.resources / seconds) : 0;
   const out = [
-    `${n(tally.filesDone)} files (${n(tally.filesFailed)} failed), ${n(tally.resources)} resources in ${seconds.toFixed(1)} s (${n(rate)} resources/s)`,
+    `${n(tally.filesDone)} file${tally.filesDone === 1 ? '' : 's'} (${n(tally.filesFailed)} failed), ${n(tally.resources)} resources in ${seconds.toFixed(1)} s (${n(rate)} resources/s)`,
     '',
     `${'type'.padEnd(width)}  ${'loaded'.padStart(9)}  ${'skipped'.padStart(9)}  ${'failed'.padStart(9)}`,
     ...rows.map(([t, c]) => line(t, c)),

@@ -1,10 +1,10 @@
 import type { Config } from '../../config/schema.js';
 import { BundleProcessor } from '../../fhir/bundle/bundle-processor.js';
+import { createFhirServices } from '../../fhir/services.js';
 import { createValidator } from '../../fhir/validation/index.js';
 import { expandPaths } from '../../import/import-files.js';
 import { Importer } from '../../import/importer.js';
 import { ImportProgressBar } from '../../import/progress.js';
-import { repositoryFor } from '../../import/repository.js';
 import { summaryLines } from '../../import/summary.js';
 import { createPool } from '../../store/db.js';
 import { ResourceStore } from '../../store/resource-store.js';
@@ -61,8 +61,14 @@ export const importCommand: CliCommand = {
     const pool = createPool(db.url, parsed.concurrency + 2);
     const bar = parsed.progress && process.stderr.isTTY ? new ImportProgressBar() : undefined;
     try {
-      const repository = repositoryFor(new ResourceStore(pool), createValidator(), ctx.config, serverBase(ctx.config));
-      const processor = new BundleProcessor({ repository, serverBase: serverBase(ctx.config), maxEntries: ctx.config.bundleMaxEntries });
+      const base = serverBase(ctx.config);
+      const services = createFhirServices(new ResourceStore(pool), createValidator(), ctx.config, base);
+      const processor = new BundleProcessor({
+        repository: services.repository,
+        search: services.search.service,
+        serverBase: base,
+        maxEntries: ctx.config.bundleMaxEntries,
+      });
       bar?.start(files.reduce((s, f) => s + f.bytes, 0), files.length);
       const started = performance.now();
       const importer = new Importer(processor, { concurrency: parsed.concurrency, ...(bar === undefined ? {} : { onProgress: (p) => bar.update(p) }) });

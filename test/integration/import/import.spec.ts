@@ -9,7 +9,7 @@ import { loadConfig } from '../../../server/config/load.js';
 import { BundleProcessor } from '../../../server/fhir/bundle/bundle-processor.js';
 import { expandPaths } from '../../../server/import/import-files.js';
 import { Importer } from '../../../server/import/importer.js';
-import { repositoryFor } from '../../../server/import/repository.js';
+import { createFhirServices } from '../../../server/fhir/services.js';
 import { createPool, type Pool } from '../../../server/store/db.js';
 import { ResourceStore } from '../../../server/store/resource-store.js';
 import { sharedValidator, testDatabaseUrl } from '../../helpers/server.js';
@@ -36,7 +36,8 @@ describe('Bulk import (npm run cli -- import)', function () {
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'import-test-'));
     pool = createPool(testDatabaseUrl(), 6);
-    const processor = new BundleProcessor({ repository: repositoryFor(new ResourceStore(pool), sharedValidator(), loadConfig({}), BASE), serverBase: BASE, maxEntries: 1000 });
+    const { repository } = createFhirServices(new ResourceStore(pool), sharedValidator(), loadConfig({}), BASE);
+    const processor = new BundleProcessor({ repository, serverBase: BASE, maxEntries: 1000 });
     importer = () => new Importer(processor, { concurrency: 3, ndjsonChunk: 2 });
     const patientUrl = `urn:uuid:${randomUUID()}`;
     write('a-shared.json', { resourceType: 'Bundle', type: 'batch', entry: [org('o1'), org('o2')] });
