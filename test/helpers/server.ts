@@ -38,7 +38,9 @@ export async function startTestServer(overrides: Partial<Config> = {}, databaseU
   // Existing suites call the API without tokens; SMART suites pass { authMode: 'smart' }.
   const config = loadConfig({}, { logLevel: 'silent', authMode: 'none', ...overrides });
   const pool = createPool(databaseUrl, 20);
-  const server: Server = createServer();
+  // Long keep-alive: validating a large Bundle can hold the event loop for seconds, and the
+  // default 5 s idle timeout would then reset connections the test client is about to reuse.
+  const server: Server = createServer({ keepAliveTimeout: 60_000 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const root = `http://127.0.0.1:${port}`;
