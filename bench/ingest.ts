@@ -3,7 +3,9 @@
 // transactions, --concurrency at a time, default 4) into an empty database; then,
 // in the same run and on the same database, a raw baseline: the same resources'
 // JSON inserted into a plain table with 500-row INSERTs from this process (and a
-// variant that also writes 8 index rows per resource). Prints resources/s, the
+// variant that also writes 8 index rows per resource), and the patient resources
+// once more straight through the repository in-process (bench/ingest-direct.ts: the
+// write path without the Bundle layer). Prints resources/s, the
 // ratio to the baselines and the server's peak RSS, also while the largest bundle
 // is posted four times at once. Writes bench/results/ingest.json.
 //
@@ -16,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedDatabase } from '../server/store/embedded.js';
+import { directRepositoryRate } from './ingest-direct.js';
 import { migrateLatest } from '../server/store/migrate.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -163,6 +166,8 @@ try {
     process.stdout.write(`largest bundle (${(largest.text.length / 1e6).toFixed(1)} MB, ${largest.resources.length} entries) x4 at once: server peak RSS ${largestRss} MB (idle after start: ${idleRss} MB)\n`);
   }
 
+  const direct = await directRepositoryRate(db.connectionString, sample.patients, concurrency);
+  process.stdout.write(`same patient resources straight through the repository (no HTTP, no Bundle processing): ${direct.toFixed(0)} resources/s; HTTP Bundles / direct: ${(ingestRate / direct).toFixed(3)}\n`);
   const raw = await rawBaseline(db.connectionString, all, 0);
   const raw8 = await rawBaseline(db.connectionString, all, 8);
   process.stdout.write(`raw baseline (500-row INSERTs, concurrency ${concurrency}): ${raw.toFixed(0)} resources/s; with 8 index rows each: ${raw8.toFixed(0)} resources/s\n`);
@@ -177,6 +182,8 @@ try {
     ingestSeconds: Number(ingestSeconds.toFixed(2)),
     ingestResourcesPerSecond: Math.round(ingestRate),
     informationBatchSeconds: Number(infoSeconds.toFixed(2)),
+    directRepositoryResourcesPerSecond: Math.round(direct),
+    ratioToDirectRepository: Number((ingestRate / direct).toFixed(3)),
     rawResourcesPerSecond: Math.round(raw),
     raw8IndexRowsResourcesPerSecond: Math.round(raw8),
     ratioToRaw: Number(ratio.toFixed(3)),
