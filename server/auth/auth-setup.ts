@@ -90,7 +90,7 @@ export class AuthSetup {
   layer(repository: Repository, fhirBaseUrl: string): AuthLayer {
     const { config, pool, log } = this.deps;
     const issuer = issuerFor(config, fhirBaseUrl);
-    const audit = new AuditWriter(pool, log);
+    const audit = new AuditWriter(pool, log, config.auditReadSyncCommit);
     const users = new UserStore(pool);
     const contexts = new SmartContextStore(pgAdapter(pool));
     const verifier = new TokenVerifier(pool, fhirBaseUrl, config.authTokenCacheSeconds, log);

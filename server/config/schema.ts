@@ -233,6 +233,12 @@ export const SETTINGS = {
     max: 60000,
     doc: 'How often the audit worker turns outbox rows into AuditEvent resources; 0: this process runs none (another process does).',
   },
+  auditReadSyncCommit: {
+    env: 'AUDIT_READ_SYNC_COMMIT',
+    type: 'boolean',
+    default: false,
+    doc: 'true: each read is answered only once its audit record is on disk (also survives a PostgreSQL or machine crash; slower). false: once PostgreSQL has it.',
+  },
   bundleMaxEntries: {
     env: 'BUNDLE_MAX_ENTRIES',
     type: 'integer',

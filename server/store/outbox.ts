@@ -17,6 +17,16 @@ export interface OutboxJob {
   readonly attempts: number;
 }
 
+/**
+ * Makes commits on this connection return before the WAL reaches the disk
+ * (PostgreSQL `synchronous_commit = off`): still atomic and crash-consistent,
+ * and safe if the committing process dies, but a crash of PostgreSQL or of the
+ * machine can lose the last fraction of a second of such commits.
+ */
+export async function relaxCommits(client: PoolClient): Promise<void> {
+  await client.query('SET synchronous_commit = off');
+}
+
 async function claim(client: PoolClient, topic: string, limit: number): Promise<OutboxJob[]> {
   const r = await client.query<{ id: string; payload: unknown; attempts: number }>(
     `SELECT id::text AS id, payload, attempts FROM outbox

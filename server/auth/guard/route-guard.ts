@@ -48,6 +48,16 @@ function parseBody(ctx: AppContext): JsonObject | undefined {
   }
 }
 
+async function storedById(repo: Repository, type: string, id: string): Promise<JsonObject | undefined> {
+  try {
+    const s = await repo.read(type, id);
+    const v: unknown = s.json === null ? undefined : JSON.parse(s.json);
+    return isJsonObject(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The stored resource behind a read response (when the body cannot be trusted to show it whole). */
 async function storedResource(ctx: RouterContext<AppState>, repo: Repository, route: RouteSpec): Promise<JsonObject | undefined> {
   const type = ctx.params['type'];
@@ -82,7 +92,15 @@ async function screen(ctx: RouterContext<AppState>, access: GuardedAccess, route
     if (stored === undefined || !access.disclose(stored)) deny(ctx, 'The granted access does not cover this resource');
     return;
   }
-  if (body === undefined) return;
+  if (body === undefined) {
+    // A conditional create that found its match answers 200 with only a Location (Prefer: return=minimal).
+    if (rule === 'c' && ctx.status === 200) {
+      const m = /\/fhir\/([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/\d+)?$/.exec(ctx.response.get('Location'));
+      const stored = m?.[1] === undefined || m[2] === undefined ? undefined : await storedById(deps.repository, m[1], m[2]);
+      if (stored === undefined || !access.disclose(stored)) deny(ctx, 'The granted access does not cover this resource');
+    }
+    return;
+  }
   const result = screenBody(body, access, confined);
   // The history of one resource the caller may see no version of is refused like a read of it.
   const hiddenInstance = route.interaction === 'history-instance' && result.shown === 0 && result.hidden > 0;

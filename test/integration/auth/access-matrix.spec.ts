@@ -214,6 +214,16 @@ describe('authorization matrix: every interaction × token state', function () {
     expect(JSON.stringify(still.body)).to.include(`Patient/${ids.a}`);
   });
 
+  it("a conditional create that matches another patient's resource reveals nothing", async () => {
+    const headers = { authorization: `Bearer ${tokens['patient'] ?? ''}`, 'if-none-exist': `_id=${ids.b}-lab` };
+    for (const prefer of ['return=minimal', 'return=representation']) {
+      const r = await fhirRequest(`${s.base}/Observation`, { method: 'POST', body: obs('y', ids.a, 'survey'), headers: { ...headers, prefer } });
+      expect(r.status).to.equal(403);
+      expect(r.headers.get('location')).to.equal(null);
+      expect(r.text).to.not.include(`${ids.b}-`);
+    }
+  });
+
   it('Bundles: a patient app writes its own data in a transaction, and a batch shows it only its own', async () => {
     const auth = { authorization: `Bearer ${tokens['patient'] ?? ''}` };
     const tx = await fhirRequest(s.base, {
