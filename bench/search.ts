@@ -127,8 +127,11 @@ try {
     }
     const status = readFileSync(`/proc/${String(server.pid)}/status`, 'utf8');
     const rssMb = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    const load = os.loadavg().map((l) => Math.round(l * 100) / 100);
     const summary = {
       date: new Date().toISOString(),
+      // The machine is shared: a load above its 2 cores inflates every latency.
+      loadAverage: load,
       resources,
       iterations,
       baselineReadP50Ms: baseP50,
@@ -141,7 +144,8 @@ try {
     process.stdout.write(
       `\n${resources} resources; baseline read p50 ${baseP50.toFixed(1)} ms\n` +
         `disk: ${summary.bytesPerResource} B/resource vs ${summary.rawJsonBytesPerResource} B raw JSON = ${summary.diskRatio}× (target ≤ 5×)\n` +
-        `server peak RSS: ${rssMb} MB (target ≤ 400 MB)\n`,
+        `server peak RSS: ${rssMb} MB (target ≤ 400 MB)\n` +
+        `load average (1/5/15 min) at the end: ${load.join(' / ')} on ${os.cpus().length} cores\n`,
     );
     writeFileSync(path.join(root, 'bench/results/search.json'), `${JSON.stringify(summary, null, 2)}\n`);
   } finally {

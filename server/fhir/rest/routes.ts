@@ -66,7 +66,7 @@ export const ROUTES: readonly RouteSpec[] = [
   // After the history routes, which own /_history and /:type/:id/_history.
   { name: 'search-type', method: 'get', path: '/:type', interaction: 'search-type', handler: searchType },
   { name: 'search-type-post', method: 'post', path: '/:type/_search', interaction: 'search-type', handler: searchType },
-  { name: 'search-compartment', method: 'get', path: '/:compartment/:id/:type', interaction: 'search-type', handler: searchCompartment },
+  { name: 'search-compartment', method: 'get', path: '/:compartment/:compartmentId/:type', interaction: 'search-type', handler: searchCompartment },
 ];
 
 /**

@@ -9,7 +9,8 @@ export function searchCompartment(deps: SearchDeps): RouteHandler {
   return async function searchInCompartment(ctx) {
     ctx.state.interaction = 'search-type';
     const compartment = param(ctx, 'compartment');
-    const id = param(ctx, 'id');
+    // Not :id: route guards read :type/:id as the resource addressed, which this is not.
+    const id = param(ctx, 'compartmentId');
     const type = param(ctx, 'type');
     await runSearch(ctx, deps, {
       types: [type],

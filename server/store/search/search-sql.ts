@@ -106,8 +106,32 @@ function baseWhere(spec: { types: readonly string[]; conditions: readonly Condit
   return [eqAny('r.resource_type', spec.types, ctx.p, 'text'), 'NOT r.deleted', ...conditionsSql(spec.conditions, 'r', ctx)];
 }
 
+/**
+ * A search with one index condition in the default order: its rows, read from
+ * the value index in resource order from the cursor on, drive the join to the
+ * resources, so the page costs about its own size. (With several conditions
+ * PostgreSQL picks the driving one itself, from the EXISTS form below.)
+ */
+function drivenStatement(spec: SearchSpec, only: Condition & { kind: 'index' }): Statement {
+  const p = new SqlParams();
+  const rows = indexRows(only, { p, now: spec.now });
+  const x = rows.alias;
+  const backwards = spec.keyset?.direction === 'before';
+  const cursor = spec.keyset?.values[0];
+  const bound = typeof cursor === 'number' ? ` AND ${x}.res ${backwards ? '<' : '>'} ${p.bind(cursor)}::int8` : '';
+  const dir = backwards ? 'DESC' : 'ASC';
+  const text = `SELECT r.sid, r.resource_type, r.id, r.version_id, r.last_updated, r.content::text AS json
+    FROM (SELECT DISTINCT ${x}.res FROM ${rows.from} WHERE ${rows.where}${bound} ORDER BY ${x}.res ${dir}) d
+    JOIN resource r ON ${eqAny('r.resource_type', spec.types, p, 'text')} AND r.sid = d.res AND NOT r.deleted
+   ORDER BY d.res ${dir}
+   LIMIT ${p.bind(spec.limit)}`;
+  return { text, values: p.values };
+}
+
 /** The page query; returns rows with sort values `k0…` for the cursor. */
 export function searchStatement(spec: SearchSpec): Statement {
+  const only = spec.conditions.length === 1 ? spec.conditions[0] : undefined;
+  if (only?.kind === 'index' && only.keys.length > 0 && spec.sort.length === 0) return drivenStatement(spec, only);
   const p = new SqlParams();
   const ks = spec.keyset;
   const cursorSid = spec.sort.length === 0 ? ks?.values[0] : undefined;

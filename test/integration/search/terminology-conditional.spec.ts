@@ -76,10 +76,10 @@ describe('search: :in / :below, conditional interactions on the engine, paging u
     const sysP = `urn:paging:${tag}`;
     const original: string[] = [];
     for (let i = 0; i < 24; i += 1) original.push(await create(s.base, obs('page', { identifier: [{ system: sysP, value: String(i) }] })));
-    let writing = true;
+    const state = { writing: true };
     const writer = (async () => {
       let n = 0;
-      while (writing) {
+      while (state.writing) {
         await create(s.base, obs('page', { identifier: [{ system: sysP, value: `new-${n}` }] }));
         const target = original[n % original.length] ?? '';
         await fhirRequest(`${s.base}/Observation/${target}`, { method: 'PUT', body: { ...obs('page', { identifier: [{ system: sysP, value: String(n % original.length) }] }), id: target, status: 'amended' } });
@@ -94,7 +94,7 @@ describe('search: :in / :below, conditional interactions on the engine, paging u
       url = link(r, 'next');
       if (seen.length > 400) break;
     }
-    writing = false;
+    state.writing = false;
     await writer;
     expect(new Set(seen).size).to.equal(seen.length);
     expect(seen.slice(0, 24)).to.deep.equal(original);

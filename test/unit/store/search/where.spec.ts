@@ -5,7 +5,7 @@ import { dateWhere } from '../../../../server/store/search/date.js';
 import { numberWhere } from '../../../../server/store/search/number.js';
 import { quantityWhere } from '../../../../server/store/search/quantity.js';
 import { referenceWhere } from '../../../../server/store/search/reference.js';
-import { searchStatement } from '../../../../server/store/search/search-sql.js';
+import { countStatement, searchStatement } from '../../../../server/store/search/search-sql.js';
 import { SqlParams } from '../../../../server/store/search/sql-params.js';
 import { stringWhere } from '../../../../server/store/search/string.js';
 import { tokenWhere } from '../../../../server/store/search/token.js';
@@ -99,5 +99,14 @@ describe('search SQL: the WHERE of each parameter type', () => {
     expect(text).to.contain('ORDER BY (k0.v IS NULL) ASC, k0.v DESC, r.sid ASC');
     expect(text).to.contain('((k0.v IS NULL) > $3::boolean) OR ((k0.v IS NULL) = $3::boolean AND k0.v < $4::timestamptz)');
     expect(text).not.to.contain('OFFSET');
+  });
+
+  it('one index condition drives the page from its value index (from the cursor on) and is counted there', () => {
+    const token = { kind: 'index' as const, keys: [5], match: { table: 'token' as const, values: [{ system: undefined, code: 'c' }] } };
+    const page = flat(searchStatement({ types: ['Observation'], conditions: [token], sort: [], keyset: { direction: 'after', values: [99] }, limit: 21, now: 0 }).text);
+    expect(page).to.contain('FROM (SELECT DISTINCT x1.res FROM sp_token x1 WHERE x1.param = $1 AND x1.code = $2 AND x1.res > $3::int8 ORDER BY x1.res ASC) d');
+    expect(page).to.contain('ORDER BY d.res ASC');
+    const count = flat(countStatement({ types: ['Observation'], conditions: [token], now: 0 }).text);
+    expect(count).to.equal('SELECT count(*) AS n FROM (SELECT DISTINCT x1.res FROM sp_token x1 WHERE x1.param = $1 AND x1.code = $2) d');
   });
 });
