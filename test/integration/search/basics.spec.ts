@@ -122,6 +122,10 @@ describe('search: basics, paging and result parameters', () => {
     const strict = await search(s.base, `Patient?identifier=${sys}|mrn-1&nonsense=1`, { prefer: 'handling=strict' });
     expect(strict.status).to.equal(400);
     expect(firstIssue(strict).expression).to.deep.equal(['nonsense']);
+    const sort = await search(s.base, `Patient?identifier=${sys}|mrn-1&_sort=nonsense`, { prefer: 'handling=strict' });
+    expect(sort.status).to.equal(400);
+    const lenientSort = await search(s.base, `Patient?identifier=${sys}|mrn-1&_sort=nonsense`);
+    expect(matchIds(lenientSort)).to.deep.equal([patients[1]]);
   });
 
   it('answers malformed values with 400 naming the parameter', async () => {
@@ -133,6 +137,10 @@ describe('search: basics, paging and result parameters', () => {
       ['Patient?gender:exact=x', 'gender:exact'],
       ['Patient?_count=-1', '_count'],
       ['Patient?name:missing=maybe', 'name:missing'],
+      ['Patient?_total=some', '_total'],
+      ['Patient?_summary=all', '_summary'],
+      ['Patient?_cursor=not-a-cursor', '_cursor'],
+      ['Patient?_id:exact=1', '_id:exact'],
     ] as const) {
       const r = await search(s.base, q);
       expect(r.status, q).to.equal(400);
