@@ -7,7 +7,7 @@
  */
 import type { IndexRows, TypedValue } from './rows.js';
 import { anyOf, type SqlParams } from './sql-params.js';
-import { isObject, str } from './values.js';
+import { clip, CLIP, isObject, str } from './values.js';
 
 export type ReferenceMatch =
   /** `id`, `Type/id`, or `:Type` modifier + id; `type` undefined when not given. */
@@ -70,7 +70,7 @@ export function extractReference(rows: IndexRows, key: number, identifierKey: nu
 export function referenceWhere(x: string, matches: readonly ReferenceMatch[], p: SqlParams): string {
   return anyOf(
     matches.map((m) => {
-      if (m.kind === 'url') return `(${x}.target_id = ${p.bind(m.url)} AND ${x}.target_type IS NULL)`;
+      if (m.kind === 'url') return `(${x}.target_id = ${p.bind(clip(m.url, CLIP.reference))} AND ${x}.target_type IS NULL)`;
       if (m.type === undefined) return `(${x}.target_id = ${p.bind(m.id)} AND ${x}.target_type IS NOT NULL)`;
       return `(${x}.target_id = ${p.bind(m.id)} AND ${x}.target_type = ${p.bind(m.type)})`;
     }),

@@ -1,4 +1,5 @@
 import { indexMask } from './index-write-sql.js';
+import { CLIP } from './values.js';
 
 /**
  * The search index rows of one resource version, collected column by column so
@@ -16,10 +17,15 @@ export interface TypedValue {
 class Columns<T extends unknown[]> {
   readonly columns: unknown[][];
   private readonly seen = new Set<string>();
-  constructor(width: number) {
+  /** `limits[i]`: longest text column i keeps (see CLIP). */
+  constructor(width: number, private readonly limits: readonly (number | undefined)[] = []) {
     this.columns = Array.from({ length: width }, () => []);
   }
   add(...row: T): void {
+    this.limits.forEach((max, i) => {
+      const v = row[i];
+      if (max !== undefined && typeof v === 'string' && v.length > max) row[i] = v.slice(0, max);
+    });
     const key = row.join('\u0001');
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -44,7 +50,7 @@ export interface CompositeSlots {
 
 export class IndexRows {
   /** param, system, code */
-  readonly token = new Columns<[number, string | null, string | null]>(3);
+  readonly token = new Columns<[number, string | null, string | null]>(3, [undefined, CLIP.system, CLIP.code]);
   /** param, normalised value, exact value (null when equal to the normalised one) */
   readonly string = new Columns<[number, string, string | null]>(3);
   /** param, range start, range end (ISO instants or ±infinity), half-open */
@@ -54,13 +60,13 @@ export class IndexRows {
   /** param, low, high, system, code, unit */
   readonly quantity = new Columns<[number, number, number, string | null, string | null, string | null]>(6);
   /** param, target type (null: not a reference to this server), target id or URL */
-  readonly reference = new Columns<[number, string | null, string]>(3);
+  readonly reference = new Columns<[number, string | null, string]>(3, [undefined, CLIP.system, CLIP.reference]);
   /** param, uri */
-  readonly uri = new Columns<[number, string]>(2);
+  readonly uri = new Columns<[number, string]>(2, [undefined, CLIP.uri]);
   /** param, s1, c1, s2, c2, lo2, hi2, lo3, hi3 */
   readonly composite = new Columns<
     [number, string | null, string | null, string | null, string | null, number | null, number | null, number | null, number | null]
-  >(9);
+  >(9, [undefined, CLIP.slot, CLIP.slot, CLIP.slot, CLIP.slot]);
   /** kind (1 narrative, 2 content), text for PostgreSQL full-text search */
   readonly text = new Columns<[number, string]>(2);
 

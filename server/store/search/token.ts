@@ -6,7 +6,7 @@
  */
 import type { IndexRows, TypedValue } from './rows.js';
 import { anyOf, type SqlParams } from './sql-params.js';
-import { isObject, str } from './values.js';
+import { clip, CLIP, isObject, str } from './values.js';
 
 /** One token criterion: `code`, `system|code`, `|code` (system null), `system|` (code undefined). */
 export interface TokenMatch {
@@ -88,7 +88,11 @@ export function extractToken(rows: IndexRows, keys: TokenKeys, v: TypedValue, te
 export function tokenWhere(x: string, matches: readonly TokenMatch[], p: SqlParams): string {
   const anySystemCodes: string[] = [];
   const parts: string[] = [];
-  for (const m of matches) {
+  for (const raw of matches) {
+    const m: TokenMatch = {
+      system: typeof raw.system === 'string' ? clip(raw.system, CLIP.system) : raw.system,
+      code: raw.code === undefined ? undefined : clip(raw.code, CLIP.code),
+    };
     if (m.system === undefined && m.code !== undefined) anySystemCodes.push(m.code);
     else if (m.code === undefined) parts.push(m.system === null || m.system === undefined ? 'true' : `${x}.system = ${p.bind(m.system)}`);
     else if (m.system === null) parts.push(`(${x}.code = ${p.bind(m.code)} AND ${x}.system IS NULL)`);

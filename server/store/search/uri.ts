@@ -6,17 +6,15 @@
  */
 import type { IndexRows, TypedValue } from './rows.js';
 import { anyOf, likeEscape, type SqlParams } from './sql-params.js';
+import { clip, CLIP } from './values.js';
 
 export interface UriMatch {
   readonly value: string;
   readonly mode: 'exact' | 'below' | 'above';
 }
 
-/** Longest value indexed (btree entry limit). */
-const MAX_CHARS = 1024;
-
 export function extractUri(rows: IndexRows, key: number, v: TypedValue): void {
-  if (typeof v.value === 'string' && v.value !== '') rows.uri.add(key, v.value.slice(0, MAX_CHARS));
+  if (typeof v.value === 'string' && v.value !== '') rows.uri.add(key, v.value);
 }
 
 /** `http://a/b/c` → every prefix ending at a path separator, and the whole. */
@@ -35,7 +33,7 @@ export function uriWhere(x: string, matches: readonly UriMatch[], p: SqlParams):
     matches.map((m) => {
       switch (m.mode) {
         case 'exact':
-          return `${x}.value = ${p.bind(m.value)}`;
+          return `${x}.value = ${p.bind(clip(m.value, CLIP.uri))}`;
         case 'below': {
           // At or below a path: `…/ValueSet` matches `…/ValueSet/123`, not `…/ValueSetX`.
           const base = m.value.endsWith('/') ? m.value : `${m.value}/`;

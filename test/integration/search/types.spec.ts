@@ -67,6 +67,13 @@ describe('search: parameter types, modifiers and prefixes', () => {
     expect(await ids(s.base, `Observation?identifier=${T}|o1,${T}|o3`)).to.deep.equal(sorted([o['o1']!, o['o3']!]));
   });
 
+  it('values too long for a B-tree entry are clipped, not refused, and still match', async () => {
+    const long = `${tag}-${'é'.repeat(1200)}`;
+    const id = await create(s.base, { resourceType: 'Patient', identifier: [{ system: `${T}/${'s'.repeat(1000)}`, value: long }], name: [{ family: long }] });
+    expect(await ids(s.base, `Patient?identifier=${encodeURIComponent(long)}`)).to.deep.equal([id]);
+    expect(await ids(s.base, `Patient?family:exact=${encodeURIComponent(long)}`)).to.deep.equal([id]);
+  });
+
   it('token :of-type matches an identifier by its type', async () => {
     const id = await create(s.base, { resourceType: 'Patient', identifier: [{ system: 'urn:mrn', value: `mrn-${tag}`, type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MR' }] } }] });
     expect(await ids(s.base, `Patient?identifier:of-type=http://terminology.hl7.org/CodeSystem/v2-0203|MR|mrn-${tag}`)).to.deep.equal([id]);
