@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedDatabase } from '../server/store/embedded.js';
 import { migrateLatest } from '../server/store/migrate.js';
+import { freePort } from '../server/net/free-port.js';
 
 const args = process.argv.slice(3);
 const duration = Number(args[args.indexOf('--duration') + 1] ?? 10) || 10;
@@ -82,14 +83,20 @@ function peakRssMb(pid: number | undefined): number {
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-crud-'));
-const db = await startEmbeddedDatabase({ dataDir: dir, port: 54380, database: 'bench', persistent: false, durable: true });
+const db = await startEmbeddedDatabase({ dataDir: dir, port: await freePort(), database: 'bench', persistent: false, durable: true });
 try {
   await migrateLatest(db.connectionString);
-  const server = child('server/main.ts', [], { DATABASE_URL: db.connectionString, PORT: '18080', LOG_LEVEL: 'warn' });
-  const baseline = child('bench/baseline-server.ts', [db.connectionString, '18081']);
-  await waitFor('http://127.0.0.1:18080/readyz');
+  const [serverPort, baselinePort] = [await freePort(), await freePort()];
+  const server = child('server/main.ts', [], {
+    DATABASE_URL: db.connectionString,
+    PORT: String(serverPort),
+    LOG_LEVEL: 'warn',
+    AUTH_MODE: 'none',
+  });
+  const baseline = child('bench/baseline-server.ts', [db.connectionString, String(baselinePort)]);
+  await waitFor(`http://127.0.0.1:${serverPort}/readyz`);
   await new Promise<void>((resolve) => baseline.stdout?.once('data', () => resolve()));
-  const targets = { server: 'http://127.0.0.1:18080/fhir', baseline: 'http://127.0.0.1:18081/base' };
+  const targets = { server: `http://127.0.0.1:${serverPort}/fhir`, baseline: `http://127.0.0.1:${baselinePort}/base` };
   const ids = { server: await seed(targets.server, 2000), baseline: await seed(targets.baseline, 2000) };
   const results: Record<string, Load> = {};
   for (const connections of [1, 32]) {

@@ -13,13 +13,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedDatabase } from '../server/store/embedded.js';
 import { directRepositoryRate } from './ingest-direct.js';
 import { migrateLatest } from '../server/store/migrate.js';
+import { freePort } from '../server/net/free-port.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(3);
@@ -30,18 +30,6 @@ const option = (name: string, fallback: string): string => {
 const concurrency = Number(option('concurrency', '4'));
 const dir = path.resolve(option('dir', path.join(root, '..', 'shared', 'data', 'synthea')));
 
-/** A free loopback port (the machine is shared: fixed ports collide with other runs). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface SampleFile {
   readonly name: string;

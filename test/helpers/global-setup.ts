@@ -1,8 +1,8 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../server/store/embedded.js';
 import { migrateLatest } from '../../server/store/migrate.js';
+import { freePort } from '../../server/net/free-port.js';
 
 /**
  * Mocha global fixture: one PostgreSQL for the whole run. `DATABASE_URL` wins;
@@ -11,17 +11,6 @@ import { migrateLatest } from '../../server/store/migrate.js';
  */
 let embedded: EmbeddedDatabase | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function mochaGlobalSetup(): Promise<void> {
   let url = process.env['DATABASE_URL'];
