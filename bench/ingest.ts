@@ -20,6 +20,7 @@ import { startEmbeddedDatabase } from '../server/store/embedded.js';
 import { directRepositoryRate } from './ingest-direct.js';
 import { migrateLatest } from '../server/store/migrate.js';
 import { freePort } from '../server/net/free-port.js';
+import { sharedDataDir } from '../test/helpers/shared-data.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(3);
@@ -28,7 +29,7 @@ const option = (name: string, fallback: string): string => {
   return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
 };
 const concurrency = Number(option('concurrency', '4'));
-const dir = path.resolve(option('dir', path.join(root, '..', 'shared', 'data', 'synthea')));
+const dir = path.resolve(option('dir', sharedDataDir('synthea')));
 
 
 interface SampleFile {

@@ -19,6 +19,7 @@ import { migrateLatest } from '../server/store/migrate.js';
 import { readSample, replicate } from './search-data.js';
 import { bulkLoad } from './search-load.js';
 import { pick, QUERIES, type PracticeQuery, type Picks } from './search-queries.js';
+import { sharedDataDir } from '../test/helpers/shared-data.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(3);
@@ -77,7 +78,7 @@ try {
   await migrateLatest(db.connectionString);
   await pool.query('CREATE TABLE IF NOT EXISTS bench_meta (resources bigint NOT NULL, raw_bytes bigint NOT NULL)');
   const have = (await pool.query<{ n: number }>('SELECT coalesce(sum(resources), 0)::int8 AS n FROM bench_meta')).rows[0]?.n ?? 0;
-  const sample = readSample(path.join(root, '..', 'shared', 'data', 'synthea'));
+  const sample = readSample(sharedDataDir('synthea'));
   const t0 = Date.now();
   for (let k = Math.round(have / 25_910); k < copies; k += 1) {
     const rs = replicate(sample, k);

@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isJsonObject, type JsonObject } from '../server/fhir/model/json-object.js';
 import { createValidator } from '../server/fhir/validation/index.js';
+import { sharedDataDir } from '../test/helpers/shared-data.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-const dir = arg('dir', join(import.meta.dirname, '..', '..', 'shared', 'data', 'synthea'));
+const dir = arg('dir', sharedDataDir('synthea'));
 const rounds = Number(arg('rounds', '3'));
 
 function loadResources(): JsonObject[] {

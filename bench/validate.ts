@@ -21,13 +21,14 @@ import { createValidator, type Validator } from '../server/fhir/validation/index
 import { ProfileValidator } from '../server/fhir/validation/profile-validator.js';
 import { MapLayer } from '../server/terminology/layers.js';
 import { createRegistry } from '../server/terminology/shipped-layer.js';
+import { sharedDataDir } from '../test/helpers/shared-data.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 }
 
-const dir = arg('dir', join(import.meta.dirname, '..', '..', 'shared', 'data', 'synthea'));
+const dir = arg('dir', sharedDataDir('synthea'));
 const rounds = Number(arg('rounds', '3'));
 
 function loadTexts(): string[] {

@@ -6,12 +6,13 @@ import { createPool, type Pool } from '../../../server/store/db.js';
 import { migrateLatest } from '../../../server/store/migrate.js';
 import { startTestServer, testDatabaseUrl, type TestServer } from '../../helpers/server.js';
 import { postBundle, responseEntries } from './helpers.js';
+import { sharedDataDir } from '../../helpers/shared-data.js';
 
 /**
  * Issue #4's acceptance test: the whole shared Synthea sample (DESIGN.md section 5)
  * through HTTP transaction Bundles, into a database of its own so that counts are exact.
  */
-const DIR = path.resolve(import.meta.dirname, '../../../../shared/data/synthea');
+const DIR = sharedDataDir('synthea');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 const information = files.filter((f) => f.startsWith('0-') && f.includes('Information'));
 const patients = files.filter((f) => !information.includes(f));

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { officialRegistry } from '../../../../server/fhir/search/definitions/registry.js';
 import { extractIndexRows } from '../../../../server/fhir/search/index/extract.js';
 import { r4InstanceExamples } from '../../../helpers/r4-examples.js';
+import { sharedDataDir } from '../../../helpers/shared-data.js';
 
 type Resource = Record<string, unknown> & { resourceType: string };
-const SYNTHEA = path.resolve(import.meta.dirname, '../../../../../shared/data/synthea');
+const SYNTHEA = sharedDataDir('synthea');
 
 function extractAll(resources: Iterable<Resource>): { failures: string[]; count: number; rows: number } {
   const failures: string[] = [];

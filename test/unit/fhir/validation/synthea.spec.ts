@@ -3,9 +3,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isJsonObject } from '../../../../server/fhir/model/json-object.js';
 import { errorsOf } from './validator-fixture.js';
+import { sharedDataDir } from '../../../helpers/shared-data.js';
 
 /** The shared Synthea sample (DESIGN.md section 5): transaction/batch Bundles that must be valid. */
-const SYNTHEA = join(import.meta.dirname, '..', '..', '..', '..', '..', 'shared', 'data', 'synthea');
+const SYNTHEA = sharedDataDir('synthea');
 
 describe('fhir/validation: Synthea bundles', () => {
   const files = existsSync(SYNTHEA) ? readdirSync(SYNTHEA).filter((f) => f.endsWith('.json')).sort() : [];
