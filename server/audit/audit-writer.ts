@@ -24,10 +24,16 @@ interface Pending {
   readonly reject: (err: unknown) => void;
 }
 
+/** Group commits in flight at once: a new batch need not wait for the previous one's commit. */
+const LANES = 2;
+
 export class AuditWriter {
   private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
-  private client: PoolClient | undefined;
+  /** Idle dedicated connections (relaxed commits), and how many flushes run. */
+  private idle: PoolClient[] = [];
+  private running = 0;
+  private scheduled = false;
+  private readonly done = new Set<() => void>();
 
   constructor(
     private readonly pool: Pool,
@@ -36,50 +42,71 @@ export class AuditWriter {
     private readonly maxBatch = 500,
   ) {}
 
-  /** The connection group commits go through (a dedicated one with relaxed commits, unless syncCommit). */
-  private async connection(): Promise<Pool | PoolClient> {
-    if (this.syncCommit) return this.pool;
-    if (this.client === undefined) {
-      const c = await this.pool.connect();
-      c.on('error', () => undefined);
-      await relaxCommits(c);
-      this.client = c;
-    }
-    return this.client;
-  }
+  /** When the last record arrived (ms since epoch): the audit worker yields to requests only while they come. */
+  lastRecordAt = 0;
 
   /** Resolves once the record is committed to the outbox. */
   record(record: AuditRecord): Promise<void> {
+    this.lastRecordAt = Date.now();
     return new Promise((resolve, reject) => {
       this.queue.push({ record, resolve, reject });
-      this.flushing ??= this.flushLoop();
+      this.schedule();
     });
   }
 
-  private async flushLoop(): Promise<void> {
+  private schedule(): void {
+    if (this.scheduled || this.running >= LANES || this.queue.length === 0) return;
+    this.scheduled = true;
     // Let the records of requests finishing in the same tick join this batch.
-    await new Promise<void>((r) => setImmediate(r));
-    while (this.queue.length > 0) {
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.running >= LANES || this.queue.length === 0) return;
       const batch = this.queue.slice(0, this.maxBatch);
       this.queue = this.queue.slice(batch.length);
-      try {
-        await enqueue(await this.connection(), AUDIT_TOPIC, batch.map((p) => p.record));
-        for (const p of batch) p.resolve();
-      } catch (err) {
-        // A broken dedicated connection is dropped; the next batch opens another.
-        this.client?.release(true);
-        this.client = undefined;
-        this.log.error({ err: err instanceof Error ? err.message : String(err), records: batch.length }, 'audit records could not be written');
-        for (const p of batch) p.reject(err);
-      }
-    }
-    this.flushing = undefined;
+      this.running += 1;
+      void this.flush(batch).finally(() => {
+        this.running -= 1;
+        this.schedule();
+        if (this.running === 0 && this.queue.length === 0) for (const d of this.done) d();
+      });
+      this.schedule();
+    });
   }
 
-  /** Waits for records already handed over, then returns the dedicated connection. */
+  private async flush(batch: readonly Pending[]): Promise<void> {
+    let client: PoolClient | undefined;
+    try {
+      if (!this.syncCommit) {
+        client = this.idle.pop();
+        if (client === undefined) {
+          client = await this.pool.connect();
+          client.on('error', () => undefined);
+          await relaxCommits(client);
+        }
+      }
+      await enqueue(client ?? this.pool, AUDIT_TOPIC, batch.map((p) => p.record));
+      if (client !== undefined) this.idle.push(client);
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      // A broken dedicated connection is dropped; the next batch opens another.
+      client?.release(true);
+      this.log.error({ err: err instanceof Error ? err.message : 'unknown error', records: batch.length }, 'audit records could not be written');
+      for (const p of batch) p.reject(err);
+    }
+  }
+
+  /** Waits for records already handed over, then returns the dedicated connections. */
   async drain(): Promise<void> {
-    while (this.flushing !== undefined) await this.flushing;
-    this.client?.release();
-    this.client = undefined;
+    if (this.running > 0 || this.queue.length > 0 || this.scheduled) {
+      await new Promise<void>((resolve) => {
+        const d = (): void => {
+          this.done.delete(d);
+          resolve();
+        };
+        this.done.add(d);
+      });
+    }
+    for (const c of this.idle) c.release();
+    this.idle = [];
   }
 }

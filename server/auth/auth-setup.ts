@@ -97,7 +97,7 @@ export class AuthSetup {
     const onRevoke = (tag: string): void => verifier.evict(tag);
     const provider = createProvider({ config, pool, keys: this.keys, issuer, fhirBaseUrl, users, contexts, audit, log, onRevoke });
     void verifier.start();
-    const worker = new AuditWorker(pool, repository, { baseUrl: fhirBaseUrl, issuer, softwareName: this.deps.softwareName }, log, config.auditWorkerIntervalMs);
+    const worker = new AuditWorker(pool, repository, { baseUrl: fhirBaseUrl, issuer, softwareName: this.deps.softwareName }, log, config.auditWorkerIntervalMs, () => audit.lastRecordAt);
     worker.start();
     const purge = setInterval(() => void purgeExpired(pool).catch(() => undefined), 10 * 60 * 1000);
     purge.unref();

@@ -8,7 +8,8 @@ export async function enqueue(db: Queryable, topic: string, payloads: readonly u
   if (payloads.length === 0) return;
   await db.query({
     name: 'outbox-enqueue',
-    text: 'INSERT INTO outbox (topic, payload) SELECT $1, p FROM unnest($2::jsonb[]) AS p',
-    values: [topic, payloads.map((p) => JSON.stringify(p))],
+    // One JSON array parameter: cheaper to send and to split than a text[] of JSON strings.
+    text: 'INSERT INTO outbox (topic, payload) SELECT $1, value FROM json_array_elements($2::json)',
+    values: [topic, JSON.stringify(payloads)],
   });
 }
