@@ -126,6 +126,17 @@ describe('SMART flows: EHR launch, confidential clients, sign-in rules, several 
     expect(denied.url).to.match(/^http:\/\/app\.test\/cb\?error=access_denied/);
   });
 
+  it('gives a RelatedPerson account the record of the patient it acts for', async () => {
+    const rp = `fl-${run}-rp`;
+    await fhirRequest(`${open.base}/RelatedPerson/${rp}`, { method: 'PUT', body: { resourceType: 'RelatedPerson', id: rp, patient: { reference: `Patient/${patient}` } } });
+    const app = await registerClient(s.pool, { name: 'Proxy app', kind: 'public', redirectUris: [redirectUri] });
+    const parent = await createUser(s.pool, 'patient', `RelatedPerson/${rp}`);
+    const tokens = await authorize(s, { config: await discover(s, app.clientId), redirectUri, scope: 'launch/patient openid fhirUser patient/*.rs', user: parent });
+    expect((tokens as unknown as Record<string, unknown>)['patient']).to.equal(patient);
+    expect(tokens.claims()?.['fhirUser']).to.equal(`${s.base}/RelatedPerson/${rp}`);
+    expect((await withToken(`${s.base}/Encounter/${encounter}`, tokens.access_token)).status).to.equal(200);
+  });
+
   it('locks an account after repeated failures, and asks for the TOTP code when one is set up', async () => {
     const app = await registerClient(s.pool, { name: 'Lock app', kind: 'public', redirectUris: [redirectUri] });
     const config = await discover(s, app.clientId);
