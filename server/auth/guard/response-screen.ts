@@ -53,9 +53,10 @@ function screenBundle(bundle: JsonObject, access: GuardedAccess, confined: boole
     if (!confined || responseBundle) kept.push(e);
     else changed = true;
   }
-  if (changed) {
-    bundle['entry'] = kept;
-    // A total counted over everything would tell how much hidden data exists.
+  if (changed) bundle['entry'] = kept;
+  // A total counted over everything would tell how much hidden data exists.
+  if (changed || (confined && !responseBundle && 'total' in bundle)) {
+    if ('total' in bundle) changed = true;
     delete bundle['total'];
   }
   return changed;
@@ -63,7 +64,9 @@ function screenBundle(bundle: JsonObject, access: GuardedAccess, confined: boole
 
 /**
  * Screens a response body. A single resource the caller may not see makes
- * `denied` true (the guard answers 403); Bundles lose the entries it may not see.
+ * `denied` true (the guard answers 403); Bundles lose the entries it may not
+ * see. `confined`: the caller may not see everything of the types involved, so
+ * Bundles also lose their `total` and their entries without a resource.
  */
 export function screenBody(body: JsonObject, access: GuardedAccess, confined: boolean): ScreenResult & { readonly denied: boolean } {
   const type = body['resourceType'];

@@ -83,7 +83,9 @@ async function screen(ctx: RouterContext<AppState>, access: GuardedAccess, route
   const writeRule = rule === 'c' || rule === 'u' || rule === 'd';
   // A write's own representation was checked inside its transaction.
   if (writeRule && access.writes > 0) return;
-  const confined = !isSuperuser(access.principal);
+  // Confined: the caller may not see all resources of the type(s) involved (patient, role or restriction limits).
+  const type = ctx.params['type'];
+  const confined = type === undefined ? !isSuperuser(access.principal) : access.searchConstraint(type).kind !== 'all';
   const isRead = route.interaction === 'read' || route.interaction === 'vread';
   let body = parseBody(ctx);
   // 304, subsets and minimal conditional-create answers: decide on the stored resource.

@@ -203,6 +203,10 @@ describe('authorization matrix: every interaction × token state', function () {
     const search = await fhirRequest(`${s.base}/Observation?subject=Patient/${ids.a}`, { headers: auth });
     expect(search.status).to.equal(200);
     expect(search.text).to.include(`${ids.a}-lab`);
+    // A count over all patients' Observations would tell how much hidden data exists.
+    const count = await fhirRequest(`${s.base}/Observation?_summary=count`, { headers: auth });
+    expect(count.status).to.equal(200);
+    expect(count.body).to.not.have.property('total');
     const created = await fhirRequest(`${s.base}/Observation`, { method: 'POST', body: obs('new', ids.a, 'survey'), headers: auth });
     expect(created.status).to.equal(201);
     const upd = await fhirRequest(`${s.base}/Observation/${ids.a}-vital`, { method: 'PUT', body: obs(`${ids.a}-vital`, ids.a, 'vital-signs'), headers: auth });
