@@ -10,7 +10,7 @@
 // drains phase 1's rows) and alternates none / smart, waiting after each smart round for the
 // outbox to drain and reporting how long that took.
 // Prints a table and writes bench/results/auth.json.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,47 +20,17 @@ import { ClientStore, clientMetadata } from '../server/auth/store/client-store.j
 import { createPool } from '../server/store/db.js';
 import { startEmbeddedDatabase } from '../server/store/embedded.js';
 import { migrateLatest } from '../server/store/migrate.js';
+import { ROOT, child, load, waitFor, type Load } from './support.js';
 
 const args = process.argv.slice(3);
 const duration = Number(args[args.indexOf('--duration') + 1] ?? 10) || 10;
 const rounds = Number(args[args.indexOf('--rounds') + 1] ?? 3) || 3;
 // `--request-path-only`: skip phase 2 (the audit worker), for quick comparisons.
 const requestPathOnly = args.includes('--request-path-only');
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
-interface Load {
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-  total: number;
-}
 
-function child(script: string, argv: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, ...argv], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-}
 
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 300; i += 1) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never became ready`);
-}
 
-function load(spec: object): Promise<Load> {
-  return new Promise((resolve, reject) => {
-    const c = child('bench/load.ts', [JSON.stringify(spec)]);
-    let out = '';
-    c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load exited ${String(code)}`))));
-  });
-}
 
 const PATIENT = JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Chalmers', given: ['Peter'] }], gender: 'male', birthDate: '1974-12-25' });
 
@@ -168,7 +138,7 @@ try {
     `\nread throughput / AUTH_MODE=none: request path only ${summary.ratios.deferredOverNone}, with the audit worker running ${summary.ratios.smartOverNone}\n` +
       `AuditEvents written: ${auditEvents}; outbox drained ${drains.join(' s, ')} s after each smart round\n`,
   );
-  writeFileSync(path.join(root, 'bench/results/auth.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(path.join(ROOT, 'bench/results/auth.json'), `${JSON.stringify(summary, null, 2)}\n`);
 } finally {
   for (const s of servers) s.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 1500));

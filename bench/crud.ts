@@ -2,55 +2,20 @@
 // with 32 clients, against a bare Koa + one-statement baseline on the same
 // database in the same run, plus the server's peak RSS. Prints a table and writes
 // bench/results/crud.json.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedDatabase } from '../server/store/embedded.js';
 import { migrateLatest } from '../server/store/migrate.js';
 import { freePort } from '../server/net/free-port.js';
+import { ROOT, child, load, waitFor, type Load } from './support.js';
 
 const args = process.argv.slice(3);
 const duration = Number(args[args.indexOf('--duration') + 1] ?? 10) || 10;
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
-interface Load {
-  rps: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-  total: number;
-}
 
-function child(script: string, argv: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, ...argv], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
 
-async function waitFor(url: string): Promise<void> {
-  for (let i = 0; i < 300; i += 1) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never became ready`);
-}
 
-function load(spec: object): Promise<Load> {
-  return new Promise((resolve, reject) => {
-    const c = child('bench/load.ts', [JSON.stringify(spec)]);
-    let out = '';
-    c.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    c.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`load exited ${code}`))));
-  });
-}
 
 const PATIENT = JSON.stringify({
   resourceType: 'Patient',
@@ -126,7 +91,7 @@ try {
     serverPeakRssMb: rss,
   };
   process.stdout.write(`\nratios (server / baseline): ${JSON.stringify(summary.ratios)}\nserver peak RSS: ${rss} MB\n`);
-  writeFileSync(path.join(root, 'bench/results/crud.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(path.join(ROOT, 'bench/results/crud.json'), `${JSON.stringify(summary, null, 2)}\n`);
   server.kill('SIGTERM');
   baseline.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 1000));
