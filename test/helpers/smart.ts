@@ -63,9 +63,9 @@ export class Browser {
     return res;
   }
 
-  async post(url: string, form: Record<string, string | string[]>): Promise<Response> {
-    const body = new URLSearchParams();
-    for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+  async post(url: string, form: Record<string, string | string[]> | URLSearchParams): Promise<Response> {
+    const body = form instanceof URLSearchParams ? form : new URLSearchParams();
+    if (!(form instanceof URLSearchParams)) for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
     const res = await fetch(url, {
       method: 'POST',
       redirect: 'manual',
