@@ -16,7 +16,7 @@ input[type=text],input[type=password]{width:100%;box-sizing:border-box;font-size
 fieldset{border:1px solid #c5ccd3;border-radius:6px;margin-top:1rem;padding:.5rem 1rem}
 legend{font-weight:600;padding:0 .25rem}
 .choice{display:flex;gap:.6rem;align-items:flex-start;margin:.5rem 0;font-weight:normal}
-.choice input{margin-top:.35rem;width:1.1rem;height:1.1rem}
+.choice input{flex:none;margin-top:.35rem;width:1.1rem;height:1.1rem}
 button{font-size:1rem;padding:.6rem 1.4rem;border-radius:4px;border:2px solid #0b4f8a;margin-top:1.5rem;margin-right:.75rem;cursor:pointer}
 button.primary{background:#0b4f8a;color:#fff}
 button.secondary{background:#fff;color:#0b4f8a}
