@@ -3,6 +3,7 @@ import { withTransaction } from './db.js';
 import { historyStatement } from './history-sql.js';
 import { withResourceType } from './resource-json.js';
 import { enqueue } from './outbox-enqueue.js';
+import { insertMany, type NewResource } from './insert-many.js';
 import type { Condition } from './search/condition.js';
 import type { IndexRows } from './search/rows.js';
 import { ReindexStore } from './search/reindex-store.js';
@@ -84,6 +85,11 @@ export class StoreTransaction {
   /** Version 1 of a new resource with its search index rows; undefined if another writer created it first. */
   insertFirst(resourceType: string, id: string, content: string, method: WriteMethod, index: IndexRows): Promise<VersionInfo | undefined> {
     return insertFirst(this.client, resourceType, id, content, method, index);
+  }
+
+  /** Version 1 of many new resources (store/insert-many.ts); undefined where the id was taken. */
+  insertMany(items: readonly NewResource[]): Promise<(VersionInfo | undefined)[]> {
+    return insertMany(this.client, items);
   }
 
   /**
@@ -169,14 +175,11 @@ export class ResourceStore {
   }
 
   /**
-   * A brand-new resource with a server-assigned id: a single statement writes the
-   * current row, its history row and its search index rows, so it is atomic
-   * without a round trip for BEGIN.
+   * Many brand-new resources with server-assigned ids, in multi-row statements
+   * (each atomic on its own); undefined where the id was taken.
    */
-  async createNew(resourceType: string, id: string, content: string, index: IndexRows): Promise<VersionInfo> {
-    const v = await insertFirst(this.pool, resourceType, id, content, 'POST', index);
-    if (v === undefined) throw new Error(`createNew: id collision on ${resourceType}/${id}`);
-    return v;
+  createMany(items: readonly NewResource[]): Promise<(VersionInfo | undefined)[]> {
+    return insertMany(this.pool, items);
   }
 
   async history(query: HistoryQuery): Promise<StoredVersion[]> {

@@ -3,7 +3,7 @@
  * bind parameter; only these constant fragments are spliced into statements.
  */
 
-import { indexDeleteCtes, indexInsertCtes } from './search/index-write-sql.js';
+import { indexDeleteCtes, indexInsertCtes, indexInsertManyCtes } from './search/index-write-sql.js';
 
 /** One timestamp per write, truncated to the millisecond that FHIR instants carry. */
 export const NOW_MS = "date_trunc('milliseconds', clock_timestamp())";
@@ -50,6 +50,33 @@ export function insertFirstVersion(mask: number): string {
     RETURNING sid, resource_type, id, version_id, last_updated, deleted, content
   )${indexInsertCtes('ins', 5, mask)}
   ${COPY_TO_HISTORY('ins', '$4::text')}`);
+}
+
+/**
+ * Version 1 of many new resources, with their history and search index rows, in
+ * one statement: $1…$4 are parallel arrays of type, id, content and method
+ * (position = `ord`), then the index tables in `mask` (indexInsertManyCtes). An id
+ * already taken inserts nothing for that resource and is missing from RETURNING.
+ * One statement for many resources is what makes bulk loads and concurrent
+ * creates cheap: the per-statement work (executor start, ten CTEs, commit) is
+ * shared instead of paid per resource.
+ */
+export function insertManyFirstVersions(mask: number): string {
+  return cached(`many:${mask}`, () => `
+  WITH ts AS (SELECT ${NOW_MS} AS t),
+  batch AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS b(resource_type, id, content, method, ord)
+  ),
+  ins AS (
+    INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
+    SELECT b.resource_type, b.id, 1, ts.t, false, ${stampedContent('b.content', '1', 'ts.t')} FROM ts, batch b ORDER BY b.ord
+    ON CONFLICT (resource_type, id) DO NOTHING
+    RETURNING sid, resource_type, id, version_id, last_updated, deleted, content
+  )${indexInsertManyCtes('ins', 'batch', 5, mask)}
+  INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content)
+  SELECT s.resource_type, s.id, s.version_id, s.last_updated, s.deleted, b.method, s.content
+    FROM ins s JOIN batch b ON b.resource_type = s.resource_type AND b.id = s.id
+  RETURNING resource_type, id, version_id, last_updated`);
 }
 
 /**

@@ -4,6 +4,7 @@ import type { HistoryQuery, StoredVersion } from '../../store/types.js';
 import { newId } from '../model/ids.js';
 import type { Validator } from '../validation/index.js';
 import type { Indexer } from '../search/index/indexer.js';
+import { CreateBatcher } from './create-batcher.js';
 import { prepareForWrite } from './prepare.js';
 import type { Deleted, Existing, PatchFn, WriteHook, Written } from './types.js';
 import { TransactionWriter, written, type CreateOptions } from './writer.js';
@@ -25,7 +26,12 @@ export class Repository {
     private readonly validator: Validator,
     /** Turns each resource written into its search index rows (issue #3). */
     private readonly indexer: Indexer,
-  ) {}
+  ) {
+    this.creates = new CreateBatcher((items) => store.createMany(items));
+  }
+
+  /** Plain creates share multi-row statements under load (group commit, see CreateBatcher). */
+  private readonly creates: CreateBatcher;
 
   /**
    * Runs `fn` with a writer bound to one database transaction (all or nothing).
@@ -69,14 +75,16 @@ export class Repository {
   }
 
   /**
-   * create; a plain create (no criteria) is a single statement that writes the
-   * current and the history row together, without a BEGIN/COMMIT round trip.
+   * create; a plain create (no criteria, no hook) needs no transaction of its own:
+   * its current row, history row and index rows are written by one statement,
+   * shared with the other plain creates in flight (CreateBatcher).
    */
   async create(resourceType: string, body: unknown, options: CreateOptions = {}, hook?: WriteHook): Promise<Written | Existing> {
     if (options.ifNoneExist !== undefined || hook !== undefined) return this.transaction((w) => w.create(resourceType, body, options), hook);
     await this.observer?.beforeWrite();
     const resource = prepareForWrite(this.validator, resourceType, body, options.id ?? newId());
-    const v = await this.store.createNew(resourceType, String(resource['id']), contentForStorage(resource), this.indexer.rows(resource));
+    const id = String(resource['id']);
+    const v = await this.creates.create({ resourceType, id, content: contentForStorage(resource), method: 'POST', index: this.indexer.rows(resource) });
     this.observer?.committed([resourceType]);
     return written(resource, v, true);
   }

@@ -72,6 +72,30 @@ export function indexInsertCtes(source: string, first: number, mask: number): st
 }
 
 /**
+ * The same inserts for many new resources at once (store/insert-many.ts): each
+ * table's arrays start with `ord`, the 1-based position of the row's resource in
+ * CTE `batch` (columns resource_type, id, ord); rows join `source` on type and id,
+ * so a resource that was not inserted (id taken) gets no index rows.
+ */
+export function indexInsertManyCtes(source: string, batch: string, first: number, mask: number): string {
+  let n = first;
+  return INDEX_TABLES.filter((_t, i) => (mask & (1 << i)) !== 0)
+    .map((spec) => {
+      const names = spec.columns.map(([c]) => c);
+      const arrays = [`$${n++}::int4[]`, ...spec.columns.map(([, type]) => `$${n++}::${type}[]`)].join(', ');
+      const select = names.map((c) => spec.select?.[c] ?? `t.${c}`).join(', ');
+      return `,
+  i_${spec.table} AS (
+    INSERT INTO ${spec.table} (res, ${names.join(', ')})
+    SELECT s.sid, ${select}
+      FROM unnest(${arrays}) AS t(ord, ${names.join(', ')})
+      JOIN ${batch} b ON b.ord = t.ord
+      JOIN ${source} s ON s.resource_type = b.resource_type AND s.id = b.id)`;
+    })
+    .join('');
+}
+
+/**
  * `, d_sp_token AS (DELETE …), …`: removes the rows of the resource that CTE
  * `source` returns. In one statement the deletes do not see the rows the
  * inserts add (https://www.postgresql.org/docs/current/queries-with.html#QUERIES-WITH-MODIFYING),

@@ -96,6 +96,36 @@ export class IndexRows {
     return { mask, values: tables.filter((_t, i) => (mask & (1 << i)) !== 0).flat() };
   }
 
+  /**
+   * The bind values of many resources' rows for one multi-row statement
+   * (index-write-sql.ts indexInsertManyCtes): per table with any rows, an `ord`
+   * column (1-based position of the resource in `all`) then its own columns.
+   */
+  static statementPartsOfMany(all: readonly IndexRows[]): { mask: number; values: unknown[][] } {
+    const perResource = all.map((rows) => rows.tables());
+    const width = perResource[0]?.length ?? 0;
+    let mask = 0;
+    const values: unknown[][] = [];
+    for (let t = 0; t < width; t += 1) {
+      const ord: number[] = [];
+      const merged: unknown[][] = [];
+      perResource.forEach((tables, r) => {
+        const columns = tables[t] ?? [];
+        const count = columns[0]?.length ?? 0;
+        if (count === 0) return;
+        columns.forEach((col, c) => {
+          const into = (merged[c] ??= []);
+          for (const v of col) into.push(v);
+        });
+        for (let i = 0; i < count; i += 1) ord.push(r + 1);
+      });
+      if (ord.length === 0) continue;
+      mask |= 1 << t;
+      values.push(ord, ...merged);
+    }
+    return { mask, values };
+  }
+
   get size(): number {
     return (
       this.token.size +

@@ -60,4 +60,34 @@ describe('REST: concurrent writes', () => {
     expect(results.filter((r) => r.status === 200)).to.have.length(7);
     expect(new Set(results.map((r) => r.headers.get('etag'))).size).to.equal(8);
   });
+  it('concurrent plain creates (written together in shared statements) each get their own row, history and index rows', async () => {
+    const run = randomUUID();
+    const n = 60;
+    const bodies = Array.from({ length: n }, (_, i) =>
+      i % 3 === 2
+        ? { resourceType: 'Observation', status: 'final', code: { text: `batch-${run}` }, identifier: [{ system: `urn:run:${run}`, value: `v${i}` }], valueQuantity: { value: i, unit: 'mg' } }
+        : { resourceType: 'Patient', identifier: [{ system: `urn:run:${run}`, value: `v${i}` }], name: [{ family: `Batch${i}x${run.slice(0, 8)}` }], birthDate: `19${String(10 + i)}-01-01` },
+    );
+    const created = await Promise.all(bodies.map((b) => fhirRequest(`${s.base}/${b.resourceType}`, { method: 'POST', body: b })));
+    expect(created.map((r) => r.status)).to.deep.equal(bodies.map(() => 201));
+    const ids = created.map((r) => String(r.body?.['id']));
+    expect(new Set(ids).size).to.equal(n);
+    await Promise.all(
+      bodies.map(async (b, i) => {
+        const type = b.resourceType;
+        expect(created[i]?.headers.get('location')).to.equal(`${s.base}/${type}/${ids[i]}/_history/1`);
+        const read = await fhirRequest(`${s.base}/${type}/${ids[i]}`);
+        expect(read.body?.['identifier']).to.deep.equal(b.identifier);
+        expect((read.body?.['meta'] as { versionId: string }).versionId).to.equal('1');
+        // The index rows belong to this resource and no other: search by its own identifier finds exactly it.
+        const found = await fhirRequest(`${s.base}/${type}?identifier=${encodeURIComponent(`urn:run:${run}|v${i}`)}`);
+        const entries = (found.body?.['entry'] ?? []) as { resource: { id: string } }[];
+        expect(entries.map((e) => e.resource.id)).to.deep.equal([ids[i]]);
+        const history = await fhirRequest(`${s.base}/${type}/${ids[i]}/_history`);
+        expect(history.body?.['total']).to.equal(1);
+      }),
+    );
+    const patients = await fhirRequest(`${s.base}/Patient?identifier=${encodeURIComponent(`urn:run:${run}|`)}&birthdate=ge1950-01-01&_summary=count`);
+    expect(patients.body?.['total']).to.equal(bodies.filter((b) => b.resourceType === 'Patient' && Number(b.birthDate?.slice(0, 4)) >= 1950).length);
+  });
 });
