@@ -6,24 +6,9 @@ import type pg from 'pg';
 import { officialRegistry } from '../server/fhir/search/definitions/registry.js';
 import { extractIndexRows } from '../server/fhir/search/index/extract.js';
 import { INDEX_TABLES } from '../server/store/search/index-write-sql.js';
-import type { IndexRows } from '../server/store/search/rows.js';
 import type { Resource } from './search-data.js';
 
 const BATCH = 500;
-
-function tableColumns(rows: IndexRows): unknown[][][] {
-  return [
-    rows.token.columns,
-    rows.string.columns,
-    rows.date.columns,
-    rows.number.columns,
-    rows.quantity.columns,
-    rows.reference.columns,
-    rows.uri.columns,
-    rows.composite.columns,
-    rows.text.columns,
-  ];
-}
 
 async function insertBatch(pool: pg.Pool, batch: readonly Resource[], baseUrl: string): Promise<number> {
   const registry = officialRegistry();
@@ -46,7 +31,7 @@ async function insertBatch(pool: pg.Pool, batch: readonly Resource[], baseUrl: s
       const { resourceType: _t, ...rest } = resource;
       contents.push(JSON.stringify(rest));
       const rows = extractIndexRows(registry, resource, { baseUrl, content: true });
-      tableColumns(rows).forEach((cols, t) => {
+      rows.tables().forEach((cols, t) => {
         const target = tables[t];
         if (target === undefined) return;
         const n = cols[0]?.length ?? 0;

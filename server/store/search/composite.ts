@@ -66,7 +66,7 @@ function slotsOf(kind: ComponentKind, v: TypedValue, base: string): Slot[] {
   }
 }
 
-function pairs(columns: unknown[][], key: number): [string | null, string | null][] {
+function pairs(columns: readonly unknown[][], key: number): [string | null, string | null][] {
   const [k, a, b] = columns;
   const out: [string | null, string | null][] = [];
   (k ?? []).forEach((kk, i) => {

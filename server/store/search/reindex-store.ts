@@ -40,10 +40,6 @@ export interface ReindexItem {
   readonly json: string;
 }
 
-function tableColumns(rows: IndexRows): unknown[][][] {
-  return [rows.token.columns, rows.string.columns, rows.date.columns, rows.number.columns, rows.quantity.columns, rows.reference.columns, rows.uri.columns, rows.composite.columns, rows.text.columns];
-}
-
 /** Replaces the index rows of the given resources (their current ones deleted first). */
 async function replaceRows(client: Queryable, items: readonly { sid: number; rows: IndexRows }[]): Promise<void> {
   const sids = items.map((i) => i.sid);
@@ -52,7 +48,7 @@ async function replaceRows(client: Queryable, items: readonly { sid: number; row
     const res: number[] = [];
     const cols = spec.columns.map(() => [] as unknown[]);
     for (const item of items) {
-      const columns = tableColumns(item.rows)[t] ?? [];
+      const columns = item.rows.tables()[t] ?? [];
       const n = columns[0]?.length ?? 0;
       for (let j = 0; j < n; j += 1) res.push(item.sid);
       columns.forEach((c, k) => cols[k]?.push(...c));

@@ -14,25 +14,41 @@ export interface TypedValue {
   readonly type: string;
 }
 
+const NO_ROWS: readonly unknown[][] = Object.freeze([]);
+const NO_LIMITS: readonly (number | undefined)[] = Object.freeze([]);
+
+/**
+ * One table's rows, column by column. Built lazily: a resource fills only a few of
+ * the nine tables, and composite extraction makes a scratch IndexRows per value, so
+ * empty tables must cost nothing (they were a tenth of the write path's CPU).
+ */
 class Columns<T extends unknown[]> {
-  readonly columns: unknown[][];
-  private readonly seen = new Set<string>();
+  private cols: unknown[][] | undefined;
+  private seen: Set<string> | undefined;
   /** `limits[i]`: longest text column i keeps (see CLIP). */
-  constructor(width: number, private readonly limits: readonly (number | undefined)[] = []) {
-    this.columns = Array.from({ length: width }, () => []);
+  constructor(private readonly limits: readonly (number | undefined)[] = NO_LIMITS) {}
+
+  /** The columns (each one value per row); no arrays at all while there are no rows. */
+  get columns(): readonly unknown[][] {
+    return this.cols ?? NO_ROWS;
   }
+
   add(...row: T): void {
-    this.limits.forEach((max, i) => {
+    for (let i = 0; i < this.limits.length; i += 1) {
+      const max = this.limits[i];
       const v = row[i];
       if (max !== undefined && typeof v === 'string' && v.length > max) row[i] = v.slice(0, max);
-    });
+    }
     const key = row.join('\u0001');
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    row.forEach((v, i) => this.columns[i]?.push(v));
+    const seen = (this.seen ??= new Set());
+    if (seen.has(key)) return;
+    seen.add(key);
+    const cols = (this.cols ??= row.map(() => []));
+    for (let i = 0; i < row.length; i += 1) cols[i]?.push(row[i]);
   }
+
   get size(): number {
-    return this.seen.size;
+    return this.seen?.size ?? 0;
   }
 }
 
@@ -50,32 +66,32 @@ export interface CompositeSlots {
 
 export class IndexRows {
   /** param, system, code */
-  readonly token = new Columns<[number, string | null, string | null]>(3, [undefined, CLIP.system, CLIP.code]);
+  readonly token = new Columns<[number, string | null, string | null]>([undefined, CLIP.system, CLIP.code]);
   /** param, normalised value, exact value (null when equal to the normalised one) */
-  readonly string = new Columns<[number, string, string | null]>(3);
+  readonly string = new Columns<[number, string, string | null]>();
   /** param, range start, range end (ISO instants or ±infinity), half-open */
-  readonly date = new Columns<[number, string, string]>(3);
+  readonly date = new Columns<[number, string, string]>();
   /** param, low, high (a point has low = high) */
-  readonly number = new Columns<[number, number, number]>(3);
+  readonly number = new Columns<[number, number, number]>();
   /** param, low, high, system, code, unit */
-  readonly quantity = new Columns<[number, number, number, string | null, string | null, string | null]>(6);
+  readonly quantity = new Columns<[number, number, number, string | null, string | null, string | null]>();
   /** param, target type (null: not a reference to this server), target id or URL */
-  readonly reference = new Columns<[number, string | null, string]>(3, [undefined, CLIP.system, CLIP.reference]);
+  readonly reference = new Columns<[number, string | null, string]>([undefined, CLIP.system, CLIP.reference]);
   /** param, uri */
-  readonly uri = new Columns<[number, string]>(2, [undefined, CLIP.uri]);
+  readonly uri = new Columns<[number, string]>([undefined, CLIP.uri]);
   /** param, s1, c1, s2, c2, lo2, hi2, lo3, hi3 */
   readonly composite = new Columns<
     [number, string | null, string | null, string | null, string | null, number | null, number | null, number | null, number | null]
-  >(9, [undefined, CLIP.slot, CLIP.slot, CLIP.slot, CLIP.slot]);
+  >([undefined, CLIP.slot, CLIP.slot, CLIP.slot, CLIP.slot]);
   /** kind (1 narrative, 2 content), text for PostgreSQL full-text search */
-  readonly text = new Columns<[number, string]>(2);
+  readonly text = new Columns<[number, string]>();
 
   addComposite(param: number, s: CompositeSlots): void {
     this.composite.add(param, s.s1, s.c1, s.s2, s.c2, s.lo2, s.hi2, s.lo3, s.hi3);
   }
 
-  /** Each table's columns, in INDEX_TABLES order (index-write-sql.ts). */
-  private tables(): unknown[][][] {
+  /** Each table's columns, in INDEX_TABLES order (index-write-sql.ts); an empty table has none. */
+  tables(): (readonly unknown[][])[] {
     return [
       this.token.columns,
       this.string.columns,

@@ -14,7 +14,7 @@ const BASE = 'http://example.org/fhir';
 const keys = { key: 1, textKey: 2, ofTypeKey: 3 };
 
 /** The rows of one table as row arrays. */
-function rows(columns: unknown[][]): unknown[][] {
+function rows(columns: readonly unknown[][]): unknown[][] {
   return (columns[0] ?? []).map((_v, i) => columns.map((c) => c[i]));
 }
 
