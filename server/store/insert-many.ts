@@ -53,7 +53,7 @@ export async function insertMany(db: Queryable, items: readonly NewResource[]): 
       values: [
         chunk.map((i) => i.resourceType),
         chunk.map((i) => i.id),
-        chunk.map((i) => i.content),
+        `[${chunk.map((i) => i.content).join(',')}]`,
         chunk.map((i) => i.method),
         ...values,
       ],
