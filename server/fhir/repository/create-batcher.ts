@@ -1,40 +1,37 @@
-import type { NewResource } from '../../store/insert-many.js';
-import type { VersionInfo } from '../../store/types.js';
-
-interface Waiting {
-  readonly item: NewResource;
-  resolve(v: VersionInfo): void;
+interface Waiting<I, O> {
+  readonly item: I;
+  resolve(result: O): void;
   reject(err: unknown): void;
 }
 
-/** Stores many new resources at once; undefined where an id was taken (ResourceStore.createMany). */
-export type WriteMany = (items: readonly NewResource[]) => Promise<(VersionInfo | undefined)[]>;
+/** Writes a batch all or nothing; results in input order. */
+export type WriteBatch<I, O> = (items: readonly I[]) => Promise<O[]>;
 
 /**
  * Group commit for plain creates (POST without conditions). A create that finds a
  * free slot is written at once, alone, so a quiet server adds no latency; creates
- * arriving while `maxInFlight` statements are running queue up and go together in
- * the next multi-row statement. Under load this shares the per-statement cost
- * (round trip, executor start, commit) among many creates, which is most of what
- * a create costs the database (store/insert-many.ts has the figures).
+ * arriving while `maxInFlight` batches are running queue up and go together in the
+ * next batch. Under load this shares the per-statement cost (round trip, executor
+ * start, commit) among many creates, which is most of what a create costs the
+ * database (store/insert-many.ts has the figures).
  *
  * Each create still answers only after its own row is committed, and one create's
- * failure never fails another: a batch statement that fails is retried one
- * resource at a time, so only the create that caused it gets the error.
+ * failure never fails another: a batch that fails (all or nothing) is retried one
+ * create at a time, so only the create at fault gets the error.
  */
-export class CreateBatcher {
-  private readonly queue: Waiting[] = [];
+export class CreateBatcher<I, O> {
+  private readonly queue: Waiting<I, O>[] = [];
   private inFlight = 0;
 
   constructor(
-    private readonly write: WriteMany,
-    /** Statements running at once: enough to keep both PostgreSQL and Node busy. */
+    private readonly write: WriteBatch<I, O>,
+    /** Batches running at once: enough to keep both PostgreSQL and Node busy. */
     private readonly maxInFlight = 2,
     private readonly maxBatch = 100,
   ) {}
 
-  create(item: NewResource): Promise<VersionInfo> {
-    return new Promise<VersionInfo>((resolve, reject) => {
+  create(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.pump();
     });
@@ -51,10 +48,10 @@ export class CreateBatcher {
     }
   }
 
-  private async flush(batch: readonly Waiting[]): Promise<void> {
-    let versions: (VersionInfo | undefined)[];
+  private async flush(batch: readonly Waiting<I, O>[]): Promise<void> {
+    let results: O[];
     try {
-      versions = await this.write(batch.map((w) => w.item));
+      results = await this.write(batch.map((w) => w.item));
     } catch (err) {
       if (batch.length === 1) {
         batch[0]?.reject(err);
@@ -64,9 +61,9 @@ export class CreateBatcher {
       return;
     }
     batch.forEach((w, i) => {
-      const v = versions[i];
-      if (v !== undefined) w.resolve(v);
-      else w.reject(new Error(`create: id collision on ${w.item.resourceType}/${w.item.id}`));
+      const r = results[i];
+      if (r === undefined) w.reject(new Error('create batch: no result'));
+      else w.resolve(r);
     });
   }
 }

@@ -1,13 +1,12 @@
-import { gone, notFound } from '../../errors/fhir-error.js';
-import { contentForStorage, type ResourceStore } from '../../store/resource-store.js';
+import { FhirError, gone, notFound } from '../../errors/fhir-error.js';
+import type { ResourceStore } from '../../store/resource-store.js';
 import type { HistoryQuery, StoredVersion } from '../../store/types.js';
 import { newId } from '../model/ids.js';
 import type { Validator } from '../validation/index.js';
 import type { Indexer } from '../search/index/indexer.js';
 import { CreateBatcher } from './create-batcher.js';
-import { prepareForWrite } from './prepare.js';
 import type { Deleted, Existing, PatchFn, WriteHook, Written } from './types.js';
-import { TransactionWriter, written, type CreateOptions } from './writer.js';
+import { prepareCreate, PreparedCreateError, TransactionWriter, written, type CreateOptions, type PreparedCreate } from './writer.js';
 
 /** Hears about writes: before one is validated, and after one commits (with the types written). */
 export interface WriteObserver {
@@ -27,11 +26,28 @@ export class Repository {
     /** Turns each resource written into its search index rows (issue #3). */
     private readonly indexer: Indexer,
   ) {
-    this.creates = new CreateBatcher((items) => store.createMany(items));
+    this.creates = new CreateBatcher((batch) => this.storeCreates(batch));
   }
 
   /** Plain creates share multi-row statements under load (group commit, see CreateBatcher). */
-  private readonly creates: CreateBatcher;
+  private readonly creates: CreateBatcher<PreparedCreate, Written>;
+
+  /**
+   * One batch of plain creates, all or nothing. Without hooks a single statement is
+   * atomic by itself; with hooks (access checks and audit records of issue #6) the
+   * statement and every hook share one transaction, as a single create's would.
+   */
+  private async storeCreates(batch: readonly PreparedCreate[]): Promise<Written[]> {
+    if (batch.some((p) => p.hook !== undefined)) {
+      return this.store.transaction((tx) => new TransactionWriter(tx, this.validator, this.indexer).createPrepared(batch));
+    }
+    const versions = await this.store.createMany(batch.map((p) => p.row));
+    return batch.map((p, i) => {
+      const v = versions[i];
+      if (v === undefined) throw new PreparedCreateError(i, new FhirError('conflict', `${p.row.resourceType}/${p.row.id} already exists`));
+      return written(p.resource, v, true);
+    });
+  }
 
   /**
    * Runs `fn` with a writer bound to one database transaction (all or nothing).
@@ -75,18 +91,20 @@ export class Repository {
   }
 
   /**
-   * create; a plain create (no criteria, no hook) needs no transaction of its own:
-   * its current row, history row and index rows are written by one statement,
-   * shared with the other plain creates in flight (CreateBatcher).
+   * create; a plain create (no criteria) is validated and indexed here, then stored
+   * together with the other plain creates in flight (CreateBatcher): current row,
+   * history row and index rows by one statement, in the same transaction as the
+   * hooks when there are any.
    */
   async create(resourceType: string, body: unknown, options: CreateOptions = {}, hook?: WriteHook): Promise<Written | Existing> {
-    if (options.ifNoneExist !== undefined || hook !== undefined) return this.transaction((w) => w.create(resourceType, body, options), hook);
+    if (options.ifNoneExist !== undefined) return this.transaction((w) => w.create(resourceType, body, options), hook);
     await this.observer?.beforeWrite();
-    const resource = prepareForWrite(this.validator, resourceType, body, options.id ?? newId());
-    const id = String(resource['id']);
-    const v = await this.creates.create({ resourceType, id, content: contentForStorage(resource), method: 'POST', index: this.indexer.rows(resource) });
+    const prepared = prepareCreate(this.validator, this.indexer, resourceType, body, options.id ?? newId());
+    const result = await this.creates.create({ ...prepared, hook }).catch((err: unknown) => {
+      throw err instanceof PreparedCreateError ? err.cause : err;
+    });
     this.observer?.committed([resourceType]);
-    return written(resource, v, true);
+    return result;
   }
 
   update(resourceType: string, id: string, body: unknown, ifMatch?: number, hook?: WriteHook): Promise<Written> {

@@ -32,6 +32,19 @@ const criteriaLockKey = (resourceType: string, query: string): string =>
 export interface PreparedCreate {
   readonly resource: ResourceJson;
   readonly row: NewResource;
+  /** Runs instead of the writer's own hook (creates of several requests batched together each bring theirs). */
+  readonly hook?: WriteHook | undefined;
+}
+
+/**
+ * Validates and indexes a plain create (no criteria) without writing it, so that
+ * a run of them can be stored by one multi-row statement (createPrepared): a
+ * transaction Bundle of a thousand new resources then costs a few statements,
+ * not a thousand. Throws the validation error (422) of this resource.
+ */
+export function prepareCreate(validator: Validator, indexer: Indexer, resourceType: string, body: unknown, id: string): PreparedCreate {
+  const resource = prepareForWrite(validator, resourceType, body, id);
+  return { resource, row: { resourceType, id, content: contentForStorage(resource), method: 'POST', index: indexer.rows(resource) } };
 }
 
 /** The `index`-th create of a createPrepared call failed with `cause` (its id was taken, or a hook refused it). */
@@ -80,9 +93,9 @@ export class TransactionWriter {
   /** Types written so far (the Repository tells the conformance cache after commit, issue #5). */
   readonly writtenTypes = new Set<string>();
 
-  private async after<T extends WriteChange>(change: T): Promise<T> {
+  private async after<T extends WriteChange>(change: T, hook = this.hook): Promise<T> {
     this.writtenTypes.add(change.resourceType);
-    if (this.hook !== undefined) await this.hook(change, this.scope);
+    if (hook !== undefined) await hook(change, this.scope);
     return change;
   }
 
@@ -114,20 +127,14 @@ export class TransactionWriter {
     return this.after(written(resource, v, true));
   }
 
-  /**
-   * Validates and indexes a plain create (no criteria) without writing it, so that
-   * a run of them can be stored by one multi-row statement (createPrepared): a
-   * transaction Bundle of a thousand new resources then costs a few statements,
-   * not a thousand. Throws the validation error (422) of this resource.
-   */
+  /** See the function prepareCreate. */
   prepareCreate(resourceType: string, body: unknown, id: string): PreparedCreate {
-    const resource = prepareForWrite(this.validator, resourceType, body, id);
-    return { resource, row: { resourceType, id, content: contentForStorage(resource), method: 'POST', index: this.indexer.rows(resource) } };
+    return prepareCreate(this.validator, this.indexer, resourceType, body, id);
   }
 
   /**
    * Stores prepared creates as version 1, in order, then runs the write hook for each
-   * in that order. A taken id or a refusing hook throws PreparedCreateError naming the
+   * in that order (the create's own hook if it has one, else the writer's). A taken id or a refusing hook throws PreparedCreateError naming the
    * create; the caller's transaction then rolls back, as for a single create.
    */
   async createPrepared(batch: readonly PreparedCreate[]): Promise<Written[]> {
@@ -137,7 +144,7 @@ export class TransactionWriter {
       const v = versions[i];
       try {
         if (v === undefined) throw new FhirError('conflict', `${p.row.resourceType}/${p.row.id} already exists`);
-        out.push(await this.after(written(p.resource, v, true)));
+        out.push(await this.after(written(p.resource, v, true), p.hook ?? this.hook));
       } catch (err) {
         throw new PreparedCreateError(i, err);
       }
