@@ -1,6 +1,7 @@
 import Koa from 'koa';
 import type { Logger } from 'pino';
-import { checkAuthMode, type AuthSetup } from './auth/auth-setup.js';
+import { checkAuthMode, issuerFor, type AuthSetup } from './auth/auth-setup.js';
+import { smartRestSecurity } from './auth/oidc/well-known.js';
 import { authenticate } from './auth/guard/authenticate.js';
 import { fhirCors } from './auth/guard/cors.js';
 import type { Config } from './config/schema.js';
@@ -60,7 +61,8 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   const { conformance, repository } = services;
   const { service: search, reindexer } = services.search;
   const auth = deps.config.authMode === 'smart' ? deps.auth?.layer(repository, baseUrl) : undefined;
-  const capabilityStatement = buildCapabilityStatement(ROUTES, OPERATIONS, baseUrl, deps.software);
+  const security = deps.config.authMode === 'smart' ? smartRestSecurity(issuerFor(deps.config, baseUrl)) : undefined;
+  const capabilityStatement = buildCapabilityStatement(ROUTES, OPERATIONS, baseUrl, deps.software, security);
   const fhir = fhirRouter({
     repository,
     baseUrl,

@@ -1,4 +1,4 @@
-import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
+import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestSecurity } from 'fhir/r4.js';
 import { RESOURCE_TYPES } from './model/resource-types.js';
 import { shippedProfiles } from '../terminology/shipped-layer.js';
 import type { FhirOperation } from './operations/types.js';
@@ -55,6 +55,8 @@ export function buildCapabilityStatement(
   operations: readonly FhirOperation[],
   baseUrl: string,
   sw: SoftwareInfo,
+  /** rest.security when the server requires tokens (AUTH_MODE=smart); none in development mode. */
+  security?: CapabilityStatementRestSecurity,
 ): CapabilityStatement {
   const implemented = new Set(routes.map((r) => r.interaction));
   const typeInteractions = TYPE_ORDER.filter((i) => implemented.has(i));
@@ -97,6 +99,7 @@ export function buildCapabilityStatement(
       {
         mode: 'server',
         documentation: 'All R4 resource types are stored with full version history.',
+        ...(security === undefined ? {} : { security }),
         resource,
         interaction: system.map((code) => ({ code })),
         ...(implemented.has('search-system') ? { searchParam: commonSearchParams() } : {}),

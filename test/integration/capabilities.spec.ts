@@ -30,4 +30,25 @@ describe('capabilities', () => {
     const patient = rest?.resource.find((x) => x.type === 'Patient');
     expect(patient?.interaction.map((i) => i.code)).to.include.members(['read', 'vread', 'update', 'patch', 'delete', 'create', 'history-instance', 'history-type']);
   });
+  it('declares SMART security (service code and oauth-uris, as the well-known file) only when tokens are required', async () => {
+    const open = await fhirRequest(`${s.base}/metadata`);
+    expect((open.body?.['rest'] as Record<string, unknown>[])[0]?.['security']).to.equal(undefined);
+    const smart = await startTestServer({ authMode: 'smart' });
+    try {
+      const r = await fhirRequest(`${smart.base}/metadata`);
+      expect(r.status).to.equal(200);
+      const security = (r.body?.['rest'] as { security: { service: { coding: { code: string }[] }[]; extension: { url: string; extension: { url: string; valueUri: string }[] }[] } }[])[0]?.security;
+      expect(security?.service[0]?.coding[0]?.code).to.equal('SMART-on-FHIR');
+      const uris = Object.fromEntries((security?.extension[0]?.extension ?? []).map((e) => [e.url, e.valueUri]));
+      const wellKnown = await fhirRequest(`${smart.base}/.well-known/smart-configuration`);
+      expect(uris).to.deep.equal({
+        authorize: wellKnown.body?.['authorization_endpoint'],
+        token: wellKnown.body?.['token_endpoint'],
+        introspect: wellKnown.body?.['introspection_endpoint'],
+        revoke: wellKnown.body?.['revocation_endpoint'],
+      });
+    } finally {
+      await smart.close();
+    }
+  });
 });

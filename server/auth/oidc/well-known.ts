@@ -1,3 +1,4 @@
+import type { CapabilityStatementRestSecurity } from 'fhir/r4.js';
 import { AUTH_PATHS, OIDC_SCOPES } from './constants.js';
 
 /**
@@ -58,5 +59,38 @@ export function smartConfiguration(issuer: string): Record<string, unknown> {
     userinfo_endpoint: `${issuer}${AUTH_PATHS.userinfo}`,
     code_challenge_methods_supported: ['S256'],
     capabilities: [...CAPABILITIES],
+  };
+}
+
+/**
+ * CapabilityStatement.rest.security of a SMART server: the SMART-on-FHIR service
+ * code (http://terminology.hl7.org/CodeSystem/restful-security-service) and the
+ * `oauth-uris` extension. SMART 2.x makes the well-known file the way to discover
+ * endpoints and deprecates this extension, but clients written for SMART 1.0
+ * (https://hl7.org/fhir/smart-app-launch/1.0.0/conformance/index.html) still look
+ * here first, so it stays, with the same absolute URLs as the well-known file.
+ */
+export function smartRestSecurity(issuer: string): CapabilityStatementRestSecurity {
+  const uri = (url: string, path: string): { url: string; valueUri: string } => ({ url, valueUri: `${issuer}${path}` });
+  return {
+    cors: true,
+    service: [
+      {
+        coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR', display: 'SMART-on-FHIR' }],
+        text: 'OAuth2 using SMART-on-FHIR profile (see http://docs.smarthealthit.org)',
+      },
+    ],
+    extension: [
+      {
+        url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+        extension: [
+          uri('authorize', AUTH_PATHS.authorization),
+          uri('token', AUTH_PATHS.token),
+          uri('introspect', AUTH_PATHS.introspection),
+          uri('revoke', AUTH_PATHS.revocation),
+        ],
+      },
+    ],
+    description: 'SMART App Launch 2.2: discovery at [base]/.well-known/smart-configuration; every FHIR interaction needs a bearer token.',
   };
 }
