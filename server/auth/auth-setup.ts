@@ -15,6 +15,7 @@ import { AUTH_PATHS } from './oidc/constants.js';
 import { interactionRouter } from './oidc/interactions.js';
 import { launchApi } from './oidc/launch-api.js';
 import { createProvider } from './oidc/provider.js';
+import { withProviderStorage } from './oidc/provider-storage.js';
 import { SmartContextStore } from './oidc/smart-context.js';
 import { smartConfiguration } from './oidc/well-known.js';
 import { loadOrCreateKeys, type AuthKeys } from './store/key-store.js';
@@ -79,6 +80,9 @@ function offlineNeedsConsent(ctx: AppContext): void {
   }
 }
 
+/** Outside /auth the router below only serves the SMART discovery document (matched case-insensitively, trailing slash allowed). */
+const WELL_KNOWN = /\/\.well-known\//i;
+
 export class AuthSetup {
   private stops: (() => Promise<void>)[] = [];
 
@@ -90,7 +94,7 @@ export class AuthSetup {
   layer(repository: Repository, fhirBaseUrl: string): AuthLayer {
     const { config, pool, log } = this.deps;
     const issuer = issuerFor(config, fhirBaseUrl);
-    const audit = new AuditWriter(pool, log, config.auditReadSyncCommit);
+    const audit = new AuditWriter(pool, log, { syncCommit: config.auditReadSyncCommit });
     const users = new UserStore(pool);
     const contexts = new SmartContextStore(pgAdapter(pool));
     const verifier = new TokenVerifier(pool, fhirBaseUrl, config.authTokenCacheSeconds, log);
@@ -132,7 +136,7 @@ export class AuthSetup {
       login: { threshold: config.authLockoutThreshold, lockSeconds: config.authLockoutSeconds },
       grantTtl: config.authRefreshTokenTtl,
     });
-    const oidc = mount('/auth', provider) as unknown as AppMiddleware;
+    const oidc = withProviderStorage(mount('/auth', provider));
     // Router middleware adds `params`/`router` to the context itself; as plain app middleware it is typed wider.
     const routes = router.routes() as unknown as AppMiddleware;
     const interactionRoutes = interactions.routes() as unknown as AppMiddleware;
@@ -144,8 +148,11 @@ export class AuthSetup {
         await routes(ctx, async () => {
           await oidc(ctx, next);
         });
-      } else {
+      } else if (WELL_KNOWN.test(ctx.path)) {
         await routes(ctx, next);
+      } else {
+        // Every FHIR request passes here: not matching it against the router's routes saves time on each.
+        await next();
       }
     };
     return {

@@ -34,6 +34,26 @@ export function isSuperuser(p: Principal): boolean {
 
 const WRITE_INTERACTIONS = new Set(['create', 'update', 'patch', 'delete']);
 
+/** The principal's part of an audit agent, built once per principal (the token verifier caches principals). */
+const AGENTS = new WeakMap<Principal, AuditAgent>();
+
+function principalAgent(p: Principal): AuditAgent {
+  let agent = AGENTS.get(p);
+  if (agent === undefined) {
+    agent = {
+      kind: p.kind,
+      clientId: p.clientId,
+      tokenHash: p.tokenHash,
+      ...(p.subject === undefined ? {} : { userId: p.subject }),
+      ...(p.username === undefined ? {} : { username: p.username }),
+      ...(p.fhirUser === undefined ? {} : { fhirUser: p.fhirUser }),
+      ...(p.role === undefined ? {} : { role: p.role }),
+    };
+    AGENTS.set(p, agent);
+  }
+  return agent;
+}
+
 /**
  * The RequestAccess of an authenticated request (AUTH_MODE=smart): asks the
  * pure policy, remembers what was disclosed for the audit record, and checks
@@ -124,18 +144,8 @@ export class GuardedAccess implements RequestAccess {
   }
 
   agent(): AuditAgent {
-    const p = this.principal;
-    const fields = {
-      kind: p.kind,
-      clientId: p.clientId,
-      userId: p.subject,
-      username: p.username,
-      fhirUser: p.fhirUser,
-      role: p.role,
-      tokenHash: p.tokenHash,
-      address: this.facts.address,
-    };
-    return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as unknown as AuditAgent;
+    const a = principalAgent(this.principal);
+    return this.facts.address === '' ? a : { ...a, address: this.facts.address };
   }
 
   /** The audit record of this request's reads (or of its failure). */

@@ -73,8 +73,13 @@ async function storedResource(ctx: RouterContext<AppState>, repo: Repository, ro
   }
 }
 
-function deny(ctx: AppContext, message: string): never {
+/** Headers that describe the resource; a response that ends up not carrying it must not carry them either. */
+function withholdResourceHeaders(ctx: AppContext): void {
   for (const h of ['ETag', 'Last-Modified', 'Location', 'Content-Location']) ctx.remove(h);
+}
+
+function deny(ctx: AppContext, message: string): never {
+  withholdResourceHeaders(ctx);
   throw forbidden(message);
 }
 
@@ -167,6 +172,12 @@ export function routeGuard(deps: RouteGuardDeps): RouteGuard {
       // Writes were audited inside their transaction; everything else is audited here, before the response leaves.
       if ((rule === 'c' || rule === 'u' || rule === 'd') && access.writes > 0) return;
       const query = rule === 's' && ctx.querystring !== '' ? ctx.querystring : undefined;
-      await deps.audit.record(access.record(auditAction(rule), '0', query === undefined ? {} : { query }));
+      try {
+        await deps.audit.record(access.record(auditAction(rule), '0', query === undefined ? {} : { query }));
+      } catch (err) {
+        // Unaudited, the data must not leave: the error handler replaces the body with an OperationOutcome.
+        withholdResourceHeaders(ctx);
+        throw err;
+      }
     };
 }

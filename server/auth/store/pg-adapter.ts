@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Adapter, AdapterConstructor, AdapterPayload } from 'oidc-provider';
 import type { Pool } from '../../store/db.js';
 
@@ -27,7 +27,8 @@ const HASHED_KINDS: ReadonlySet<string> = new Set([
 
 /** The stored key of a bearer value (also what the token verifier looks up). */
 export function tokenKey(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
+  // One-shot hash: every authorized request computes it, and it costs a quarter of createHash().update().digest().
+  return hash('sha256', value, 'base64url');
 }
 
 interface Row {
