@@ -46,7 +46,8 @@ function shaper(out: SearchOutput & { kind: 'page' }): Shape {
 }
 
 export async function runSearch(ctx: RouteContext, deps: SearchDeps, input: SearchInput): Promise<void> {
-  const out = await deps.search.search(input);
+  const access = ctx.state.access;
+  const out = await deps.search.search(access === undefined ? input : { ...input, confine: (type) => access.searchConstraint(type) });
   if (out.kind === 'explain') {
     sendOutcome(ctx, 200, out.outcome);
     return;

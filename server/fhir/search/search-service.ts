@@ -11,6 +11,7 @@ import type { SearchRow, SearchStore } from '../../store/search/search-store.js'
 import { isResourceType } from '../model/resource-types.js';
 import type { SearchPage } from './bundle.js';
 import { compartmentCondition } from './compartment.js';
+import { confinementCondition, type SearchConfinement } from './confinement.js';
 import type { SearchParamRegistry } from './definitions/registry.js';
 import { resolveIncludes } from './include.js';
 import { decodeCursor, encodeCursor, pageLinks } from './paging.js';
@@ -38,6 +39,12 @@ export interface SearchInput {
   readonly compartment?: { readonly type: string; readonly id: string };
   /** Request path below the FHIR base, for page links (`/Patient`, ``, `/Patient/1/Observation`). */
   readonly path: string;
+  /**
+   * What the caller may see of each type (the auth guard's constraint, issue #6),
+   * applied in SQL to single-type searches. A system search over several types
+   * is screened resource by resource by the guard instead.
+   */
+  readonly confine?: SearchConfinement;
 }
 
 export type SearchOutput =
@@ -108,6 +115,11 @@ export class SearchService {
       const c = compartmentCondition(ctx.registry, input.compartment.type, input.compartment.id, type);
       if (c === undefined) throw invalid(`${type} is not in the ${input.compartment.type} compartment`);
       conditions.push(c);
+    }
+    const [only, ...others] = input.types;
+    if (input.confine !== undefined && only !== undefined && others.length === 0) {
+      const c = await confinementCondition(input.confine, only, ctx);
+      if (c !== undefined) conditions.push(c);
     }
     const keyset = parsed.cursor === undefined ? undefined : decodeCursor(parsed.cursor, parsed.sort);
     const spec: SearchSpec = { types: input.types, conditions, sort: parsed.sort, limit: parsed.count + 1, now: Date.now(), ...(keyset === undefined ? {} : { keyset }) };

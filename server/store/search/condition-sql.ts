@@ -52,6 +52,8 @@ function needsRow(c: Condition): boolean {
       return needsRow(c.inner);
     case 'or':
       return c.any.some(needsRow);
+    case 'and':
+      return c.all.some(needsRow);
     case 'index':
     case 'missing':
     case 'text':
@@ -184,6 +186,8 @@ export function conditionSql(c: Condition, r: string, ctx: SqlContext): string {
       return `NOT (${conditionSql(c.inner, r, ctx)})`;
     case 'or':
       return anyOf(c.any.map((a) => conditionSql(a, r, ctx)));
+    case 'and':
+      return `(${andAll(c.all.map((a) => conditionSql(a, r, ctx)))})`;
     case 'none':
       return 'false';
   }
