@@ -3,7 +3,8 @@ import { newId } from '../model/ids.js';
 import type { Repository } from '../repository/repository.js';
 import { PreparedCreateError, type PreparedCreate, type TransactionWriter } from '../repository/writer.js';
 import type { SearchService } from '../search/search-service.js';
-import { BundleLinks } from './bundle-links.js';
+import { BundleLinks, conditionalReference } from './bundle-links.js';
+import type { JsonObject } from '../model/json-object.js';
 import { asFhirError, namedEntryError } from './entry-error.js';
 import { executeWrite, matchOrNone, outcomeIdentity, rewritten, type EntryContext } from './entry-executor.js';
 import { conditionalCriteria, criteriaKey, PHASES, phaseEntries } from './entry-order.js';
@@ -126,6 +127,7 @@ async function readInTransaction(w: TransactionWriter, e: EntryRequest): Promise
  */
 class PlainCreates {
   private readonly waiting: { e: EntryRequest; prepared: PreparedCreate }[] = [];
+  private readonly waitingTypes = new Set<string>();
 
   constructor(
     private readonly ctx: EntryContext,
@@ -133,24 +135,41 @@ class PlainCreates {
     private readonly settle: (e: EntryRequest, o: EntryOutcome) => void,
   ) {}
 
-  /** True for an entry this run can take: a plain create whose links need no database lookup. */
-  accepts(e: EntryRequest): boolean {
-    if (e.method !== 'POST' || e.ifNoneExist !== undefined || e.resource === undefined) return false;
-    // A conditional reference is resolved by a search, which must see the creates before it.
-    return !this.ctx.walker.collect(e.resource).some((l) => l.value.includes('?'));
+  /** True for an entry this run can take: a plain create. */
+  static accepts(e: EntryRequest): boolean {
+    return e.method === 'POST' && e.ifNoneExist === undefined && e.resource !== undefined;
+  }
+
+  /**
+   * Whether resolving the entry's conditional references could find a create still
+   * waiting here: one targets a type that is waiting, or chains through other types.
+   * Synthea's `Practitioner?identifier=…` in a Bundle of clinical data does not.
+   */
+  private mustStoreBefore(e: EntryRequest, resource: JsonObject): boolean {
+    if (this.waiting.length === 0) return false;
+    return this.ctx.walker.collect(resource).some((l) => {
+      const c = conditionalReference(l.value);
+      if (c === undefined) return false;
+      const chained = [...new URLSearchParams(c.query).keys()].some((k) => k.includes('.') || k.startsWith('_has'));
+      return chained || this.waitingTypes.has(c.resourceType);
+    });
   }
 
   async add(e: EntryRequest, id: string): Promise<void> {
+    const resource = e.resource;
+    if (resource === undefined) throw new Error(`entry ${e.index}: POST without a resource passed parsing`);
+    if (this.mustStoreBefore(e, resource)) await this.flush();
     await guarded(e, this.slots, async () => {
-      if (e.resource === undefined) throw new Error(`entry ${e.index}: POST without a resource passed parsing`);
-      const body = await rewritten(this.ctx, e, e.resource);
+      const body = await rewritten(this.ctx, e, resource);
       this.waiting.push({ e, prepared: this.ctx.writer.prepareCreate(e.resourceType, body, id) });
+      this.waitingTypes.add(e.resourceType);
       return undefined;
     });
   }
 
   async flush(): Promise<void> {
     const run = this.waiting.splice(0);
+    this.waitingTypes.clear();
     if (run.length === 0) return;
     let written;
     try {
@@ -198,7 +217,7 @@ async function attempt(deps: BundleDeps, w: TransactionWriter, entries: readonly
   const plain = new PlainCreates(ctx, slots, settle);
   for (const e of [...posts, ...puts]) {
     const id = chosen.get(e.index);
-    if (id !== undefined && plain.accepts(e)) {
+    if (id !== undefined && PlainCreates.accepts(e)) {
       await plain.add(e, id);
       continue;
     }

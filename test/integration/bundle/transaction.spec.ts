@@ -90,6 +90,22 @@ describe('Bundles: transaction', () => {
     expect(await historyRows(s.pool)).to.equal(before + 2);
   });
 
+  it('a conditional reference sees plain creates earlier in the same transaction (stored together, but before it)', async () => {
+    const value = randomUUID();
+    const r = await postBundle(s.base, bundle('transaction', [post(patient(system, value)), post(observation(`Patient?identifier=${system}|${value}`))]));
+    expect(r.status).to.equal(200);
+    const [pat, obs] = responseEntries(r);
+    const stored = await fhirRequest(`${s.base}/${idOf(obs)}`);
+    expect(stored.body?.['subject']).to.deep.equal({ reference: idOf(pat) });
+    // A conditional reference to a type no waiting create has does not split the run, and still resolves.
+    const many = await postBundle(
+      s.base,
+      bundle('transaction', [post(observation(`Patient?identifier=${system}|${value}`)), post(observation(`Patient?identifier=${system}|${value}`))]),
+    );
+    expect(many.status).to.equal(200);
+    for (const e of responseEntries(many)) expect((await fhirRequest(`${s.base}/${idOf(e)}`)).body?.['subject']).to.deep.equal({ reference: idOf(pat) });
+  });
+
   it('PUT and DELETE of the same resource in one transaction fail (a resource appears once)', async () => {
     const id = randomUUID();
     const before = await historyRows(s.pool);
