@@ -54,7 +54,8 @@ const notFoundFallback: AppMiddleware = async function notFoundFallback(ctx, nex
 export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   checkAuthMode(deps.config);
   if (deps.config.authMode === 'smart' && deps.auth === undefined) throw new Error('AUTH_MODE=smart needs the auth setup (prepareAuth)');
-  const app = new Koa<AppState>({ proxy: false });
+  // Behind a reverse proxy (TRUST_PROXY) ctx.secure and ctx.ip come from X-Forwarded-*: oidc-provider then marks its cookies Secure.
+  const app = new Koa<AppState>({ proxy: deps.config.trustProxy });
   const metrics = createMetrics();
   // Search engine, conformance (validation) and repository: shared with the bulk importer (fhir/services.ts).
   const services = createFhirServices(deps.store, deps.validator, deps.config, baseUrl);

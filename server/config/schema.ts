@@ -40,6 +40,12 @@ export const SETTINGS = {
     default: null,
     doc: 'Public FHIR base URL used in Location headers and links; default http://HOST:PORT/fhir.',
   },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    type: 'boolean',
+    default: false,
+    doc: 'Set behind a TLS-terminating reverse proxy: X-Forwarded-Proto / -For are trusted, so sign-in cookies are marked Secure and audit records carry the client address. Never set when clients can reach the server directly.',
+  },
   databaseUrl: {
     env: 'DATABASE_URL',
     type: 'string',
