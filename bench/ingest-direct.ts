@@ -1,6 +1,6 @@
 // The in-process reference point of the ingest benchmark: the same Synthea resources
-// written straight through the repository (validation, search indexing, store), one
-// database transaction per patient file, without HTTP, JSON parsing, link rewriting
+// written straight through the repository (validation, search indexing, multi-row store),
+// one database transaction per patient file, without HTTP, JSON parsing, link rewriting
 // or response building. Its ratio to the HTTP figure is what the Bundle layer costs.
 import { loadConfig } from '../server/config/load.js';
 import { createFhirServices } from '../server/fhir/services.js';
@@ -43,9 +43,8 @@ export async function directRepositoryRate(url: string, files: readonly DirectFi
     Array.from({ length: concurrency }, async () => {
       for (let f = queue.shift(); f !== undefined; f = queue.shift()) {
         const file = f;
-        await repository.transaction(async (w) => {
-          for (const r of file) await w.create(r.type, r.body, { id: r.id });
-        });
+        // As a transaction Bundle of plain creates is written: validated and indexed one by one, stored together.
+        await repository.transaction((w) => w.createPrepared(file.map((r) => w.prepareCreate(r.type, r.body, r.id))));
       }
     }),
   );
