@@ -101,7 +101,11 @@ export class AuthSetup {
     const onRevoke = (tag: string): void => verifier.evict(tag);
     const provider = createProvider({ config, pool, keys: this.keys, issuer, fhirBaseUrl, users, contexts, audit, log, onRevoke });
     void verifier.start();
-    const worker = new AuditWorker(pool, repository, { baseUrl: fhirBaseUrl, issuer, softwareName: this.deps.softwareName }, log, config.auditWorkerIntervalMs, () => audit.lastRecordAt);
+    const worker = new AuditWorker(pool, repository, { baseUrl: fhirBaseUrl, issuer, softwareName: this.deps.softwareName }, log, {
+      intervalMs: config.auditWorkerIntervalMs,
+      lastActivity: () => audit.lastRecordAt,
+      busyShare: config.auditWorkerBusyPercent / 100,
+    });
     worker.start();
     const purge = setInterval(() => void purgeExpired(pool).catch(() => undefined), 10 * 60 * 1000);
     purge.unref();

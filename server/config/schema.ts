@@ -239,6 +239,14 @@ export const SETTINGS = {
     max: 60000,
     doc: 'How often the audit worker turns outbox rows into AuditEvent resources; 0: this process runs none (another process does).',
   },
+  auditWorkerBusyPercent: {
+    env: 'AUDIT_WORKER_BUSY_PERCENT',
+    type: 'integer',
+    default: 10,
+    min: 1,
+    max: 100,
+    doc: "While requests keep arriving, the largest share of this process's time (percent) the audit worker spends on a backlog; the rest waits until they let up.",
+  },
   auditReadSyncCommit: {
     env: 'AUDIT_READ_SYNC_COMMIT',
     type: 'boolean',

@@ -63,7 +63,7 @@ describe('audit/audit-worker (outbox rows to AuditEvents)', function () {
 
   it('writes one AuditEvent per outbox row, batch after batch, and deletes the rows', async () => {
     const ids = await enqueueRecords(0, 25);
-    const worker = new AuditWorker(pool, repository, SOURCE, pino({ level: 'silent' }), 1000, () => 0, 10);
+    const worker = new AuditWorker(pool, repository, SOURCE, pino({ level: 'silent' }), { intervalMs: 1000, batchSize: 10 });
     expect(await worker.runOnce()).to.be.at.least(25);
     const events = await stored(ids);
     expect(events.size).to.equal(25);
@@ -76,7 +76,7 @@ describe('audit/audit-worker (outbox rows to AuditEvents)', function () {
     const ids = await enqueueRecords(100, 5);
     // As if a worker had stored the AuditEvent of the third row and died before deleting the row.
     const middle = ids[2] ?? '';
-    const writer = new AuditWorker(pool, repository, SOURCE, pino({ level: 'silent' }), 1000);
+    const writer = new AuditWorker(pool, repository, SOURCE, pino({ level: 'silent' }), { intervalMs: 1000 });
     await pool.query('UPDATE outbox SET available_at = now() + interval \'1 hour\' WHERE id = ANY($1::bigint[])', [ids.filter((id) => id !== middle)]);
     expect(await writer.runOnce()).to.be.at.least(1);
     await pool.query('INSERT INTO outbox (id, topic, payload) SELECT $1::bigint, $2, $3::json', [middle, AUDIT_TOPIC, JSON.stringify(rec(102))]);
