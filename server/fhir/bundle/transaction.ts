@@ -5,6 +5,7 @@ import { PreparedCreateError, type PreparedCreate, type TransactionWriter } from
 import type { SearchService } from '../search/search-service.js';
 import { BundleLinks, conditionalReference } from './bundle-links.js';
 import type { JsonObject } from '../model/json-object.js';
+import { MAX_PER_STATEMENT } from '../../store/insert-many.js';
 import { asFhirError, namedEntryError } from './entry-error.js';
 import { executeWrite, matchOrNone, outcomeIdentity, rewritten, type EntryContext } from './entry-executor.js';
 import { conditionalCriteria, criteriaKey, PHASES, phaseEntries } from './entry-order.js';
@@ -165,6 +166,9 @@ class PlainCreates {
       this.waitingTypes.add(e.resourceType);
       return undefined;
     });
+    // One statement's worth at a time: holding a whole 2,000-entry Bundle's prepared rows
+    // (and four such Bundles at once) pushed the server past its memory budget.
+    if (this.waiting.length >= MAX_PER_STATEMENT) await this.flush();
   }
 
   async flush(): Promise<void> {
