@@ -18,11 +18,30 @@ interface ChildSpec {
 /** Profiles of Quantity that `ofType(Quantity)` also accepts. */
 const QUANTITY_KINDS = new Set(['Quantity', 'Age', 'Count', 'Distance', 'Duration', 'MoneyQuantity', 'SimpleQuantity']);
 
-const childCache = new Map<string, readonly ChildSpec[]>();
+/**
+ * parent path → parent type → property name → specs. Nested maps rather than one
+ * map under a joined key: building that key for every step of every expression
+ * was the costliest part of index extraction.
+ */
+const childCache = new Map<string, Map<string, Map<string, readonly ChildSpec[]>>>();
+
+function cacheFor(parentPath: string, parentType: string): Map<string, readonly ChildSpec[]> {
+  let byType = childCache.get(parentPath);
+  if (byType === undefined) {
+    byType = new Map();
+    childCache.set(parentPath, byType);
+  }
+  let byName = byType.get(parentType);
+  if (byName === undefined) {
+    byName = new Map();
+    byType.set(parentType, byName);
+  }
+  return byName;
+}
 
 function childSpecs(parentPath: string, parentType: string, name: string): readonly ChildSpec[] {
-  const cacheKey = `${parentPath}\u0000${parentType}\u0000${name}`;
-  const hit = childCache.get(cacheKey);
+  const cache = cacheFor(parentPath, parentType);
+  const hit = cache.get(name);
   if (hit !== undefined) return hit;
   let defPath = `${parentPath}.${name}`;
   let el = elementAt(defPath);
@@ -42,7 +61,7 @@ function childSpecs(parentPath: string, parentType: string, name: string): reado
       specs.push({ property: name, type: t, path: inline ? defPath : t });
     }
   }
-  childCache.set(cacheKey, specs);
+  cache.set(name, specs);
   return specs;
 }
 
