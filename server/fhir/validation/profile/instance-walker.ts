@@ -55,6 +55,8 @@ export function scopeOf(resource: JsonObject, parent: Scope | undefined, contain
   return { resource, root, refs: { contained: containedMap, bundle }, env: { resource, rootResource: root } };
 }
 
+
+const NO_ITEMS: readonly Item[] = Object.freeze([]);
 export class InstanceWalker {
   constructor(
     private readonly defs: DefinitionSource,
@@ -191,7 +193,9 @@ export class InstanceWalker {
       return;
     }
     for (const kid of kids.values()) {
-      const items = groups.get(kid) ?? [];
+      const items = groups.get(kid) ?? NO_ITEMS;
+      // The common case: absent, optional, unsliced (slices can require members): nothing to check, no path to build.
+      if (items.length === 0 && kid.min === 0 && kid.slicing === undefined) continue;
       const at = `${path}.${kid.name}`;
       if (items.length < kid.min) {
         run.issues.push({ severity: 'error', code: 'required', diagnostics: `${at}: at least ${kid.min} required, found ${items.length} (${run.label})`, expression: [at] });
