@@ -51,6 +51,11 @@ describe('search index rows: extraction per parameter type', () => {
       [2, 'paris', 'Paris'],
     ]);
     expect(normalizeString('  ÉCOLE\tÇa ')).to.equal('ecole ca');
+    // Plain ASCII takes a short cut; it must agree with the full rule.
+    const full = (t: string): string => t.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim().slice(0, 512);
+    for (const t of ['Chalmers', 'Peter James', ' lead', 'trail ', 'two  spaces', 'x\ny', 'Ĳ ﬁne', 'A'.repeat(600), 'MIXED Case 123-45']) {
+      expect(normalizeString(t)).to.equal(full(t));
+    }
   });
 
   it('date: primitives at their precision, Period with open ends, Timing events', () => {
