@@ -25,8 +25,13 @@ export class CreateBatcher<I, O> {
 
   constructor(
     private readonly write: WriteBatch<I, O>,
-    /** Batches running at once: enough to keep both PostgreSQL and Node busy. */
-    private readonly maxInFlight = 2,
+    /**
+     * Batches running at once. One is best here: while it runs Node prepares the next,
+     * and the next is larger (32 clients creating Patients, 2 cores: 3,680 creates/s
+     * with one, 3,490 with two, 3,190 with four; PostgreSQL CPU per create 133, 159
+     * and 195 µs).
+     */
+    private readonly maxInFlight = 1,
     private readonly maxBatch = 100,
   ) {}
 
