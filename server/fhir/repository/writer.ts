@@ -1,5 +1,6 @@
 import { FhirError, gone, invalid, notFound, preconditionFailed } from '../../errors/fhir-error.js';
-import { contentForStorage, type StoreTransaction } from '../../store/resource-store.js';
+import type { StoreTransaction } from '../../store/resource-store.js';
+import { storableContent } from './storable.js';
 import type { NewResource } from '../../store/insert-many.js';
 import type { StoredVersion, VersionInfo, WriteMethod } from '../../store/types.js';
 import { newId } from '../model/ids.js';
@@ -44,7 +45,7 @@ export interface PreparedCreate {
  */
 export function prepareCreate(validator: Validator, indexer: Indexer, resourceType: string, body: unknown, id: string): PreparedCreate {
   const resource = prepareForWrite(validator, resourceType, body, id);
-  return { resource, row: { resourceType, id, content: contentForStorage(resource), method: 'POST', index: indexer.rows(resource) } };
+  return { resource, row: { resourceType, id, content: storableContent(resource), method: 'POST', index: indexer.rows(resource) } };
 }
 
 /** The `index`-th create of a createPrepared call failed with `cause` (its id was taken, or a hook refused it). */
@@ -122,7 +123,7 @@ export class TransactionWriter {
         if (stored !== undefined) return { kind: 'existing', stored };
       }
     }
-    const v = await this.tx.insertFirst(resourceType, String(resource['id']), contentForStorage(resource), 'POST', this.indexer.rows(resource));
+    const v = await this.tx.insertFirst(resourceType, String(resource['id']), storableContent(resource), 'POST', this.indexer.rows(resource));
     if (v === undefined) throw new FhirError('conflict', `${resourceType}/${String(resource['id'])} already exists`);
     return this.after(written(resource, v, true));
   }
@@ -179,7 +180,7 @@ export class TransactionWriter {
   private async putLocked(resource: ResourceJson, ifMatch: number | undefined, method: WriteMethod): Promise<Written> {
     const { resourceType } = resource;
     const id = String(resource['id']);
-    const content = contentForStorage(resource);
+    const content = storableContent(resource);
     const index = this.indexer.rows(resource);
     for (;;) {
       const current = await this.tx.lockCurrent(resourceType, id);
@@ -212,7 +213,7 @@ export class TransactionWriter {
       throw invalid('A patch may not change the resource type or id');
     }
     const resource = prepareForWrite(this.validator, resourceType, patched, id);
-    const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, contentForStorage(resource), 'PATCH', this.indexer.rows(resource));
+    const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, storableContent(resource), 'PATCH', this.indexer.rows(resource));
     return this.after(written(resource, v, false));
   }
 

@@ -1,5 +1,6 @@
 import Router, { type RouterMiddleware } from '@koa/router';
-import { FhirError, notFound } from '../../errors/fhir-error.js';
+import { FhirError, invalid, notFound } from '../../errors/fhir-error.js';
+import { isValidId } from '../model/ids.js';
 import type { AppState } from '../../http/state.js';
 import { isResourceType } from '../model/resource-types.js';
 import { capabilities, type CapabilityDeps } from './capabilities.js';
@@ -81,6 +82,11 @@ export function fhirRouter(deps: RestDeps & CapabilityDeps, guard?: RouteGuard):
   const router = new Router<AppState>({ prefix: '/fhir' });
   router.param('type', async function checkResourceType(type, ctx, next) {
     if (!isResourceType(type)) throw notFound(`Unknown resource type '${type}'`);
+    await next();
+  });
+  // An id outside the FHIR id rule names nothing that can exist (404); as a PUT target it is a bad request.
+  router.param('id', async function checkId(id, ctx, next) {
+    if (!isValidId(id)) throw ctx.method === 'PUT' ? invalid(`'${id}' is not a valid resource id ([A-Za-z0-9\\-.]{1,64})`) : notFound(`No resource can have the id '${id}'`);
     await next();
   });
   for (const r of ROUTES) {

@@ -1,3 +1,5 @@
+import { invalid } from '../../errors/fhir-error.js';
+import { isValidId } from '../model/ids.js';
 import { param, type RouteHandler } from './context.js';
 import { runSearch, searchParams, strictHandling, type SearchDeps } from './search-response.js';
 
@@ -11,6 +13,7 @@ export function searchCompartment(deps: SearchDeps): RouteHandler {
     const compartment = param(ctx, 'compartment');
     // Not :id: route guards read :type/:id as the resource addressed, which this is not.
     const id = param(ctx, 'compartmentId');
+    if (!isValidId(id)) throw invalid(`${compartment}/${id}: not a valid resource id`);
     const type = param(ctx, 'type');
     await runSearch(ctx, deps, {
       types: [type],

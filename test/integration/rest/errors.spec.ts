@@ -110,4 +110,30 @@ describe('REST: errors are OperationOutcomes with the right status', () => {
     expect(weird.status).to.be.within(400, 499);
     await expectUnchanged();
   });
+  it('422 for a string holding U+0000 (the database cannot store it), on every write path; searches for it are no 500 either', async () => {
+    const nul = JSON.stringify({ resourceType: 'Patient', name: [{ family: 'a\u0000b' }] });
+    const create = await fhirRequest(`${s.base}/Patient`, { method: 'POST', raw: nul });
+    expect(create.status).to.equal(422);
+    expect(firstIssue(create).expression).to.deep.equal(['Patient.name[0].family']);
+    const update = await fhirRequest(`${s.base}/Patient/${id}`, { method: 'PUT', raw: JSON.stringify({ resourceType: 'Patient', id, name: [{ family: 'a\u0000b' }] }) });
+    expect(update.status).to.equal(422);
+    const patch = await fhirRequest(`${s.base}/Patient/${id}`, {
+      method: 'PATCH',
+      raw: JSON.stringify([{ op: 'add', path: '/name', value: [{ family: 'x\u0000' }] }]),
+      headers: { 'content-type': 'application/json-patch+json' },
+    });
+    expect(patch.status).to.equal(422);
+    const entry = { resource: { resourceType: 'Patient', name: [{ family: 'a\u0000b' }] }, request: { method: 'POST', url: 'Patient' } };
+    const tx = await fhirRequest(s.base, { method: 'POST', raw: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: [entry] }) });
+    expect(tx.status).to.equal(422);
+    expect(firstIssue(tx).expression?.[0]).to.equal('Bundle.entry[0]');
+    // A backslash followed by the text u0000 is an ordinary string.
+    const text = await fhirRequest(`${s.base}/Patient`, { method: 'POST', raw: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'a\\u0000b' }] }) });
+    expect(text.status).to.equal(201);
+    for (const path of ['/Patient?name=a%00b', '/Patient/a%00b/Observation', '/Patient/a%00b', `/Patient/${id}/_history/1%00`, '/Observation?subject=Patient/a%00b']) {
+      const r = await fhirRequest(`${s.base}${path}`);
+      expect(r.status, path).to.be.within(200, 499);
+    }
+    await expectUnchanged();
+  });
 });

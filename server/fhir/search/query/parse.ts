@@ -96,6 +96,8 @@ export async function parseSearch(
     ignored.push({ param, reason });
   };
   for (const [key, value] of params) {
+    // No stored text can hold U+0000 (see storable.ts), and PostgreSQL refuses it as a bind value.
+    if (key.includes('\u0000') || value.includes('\u0000')) throw new FhirError('invalid', `${key}: search values may not contain the character U+0000`, { expression: [key] });
     if (RESULT_PARAMS.has(key) || key.startsWith('_include') || key.startsWith('_revinclude')) continue;
     try {
       conditions.push(await criterion(types, key, value, ctx));
