@@ -25,9 +25,13 @@ export function written(resource: ResourceJson, v: VersionInfo, created: boolean
 const multipleMatches = (what: string): FhirError =>
   new FhirError('multipleMatches', `${what}: the criteria match more than one resource`);
 
-/** Lock key for a conditional interaction, so that racing ones on equal criteria serialise. */
+/**
+ * Lock key for a conditional interaction, so that racing ones on equal criteria serialise.
+ * U+0000 cannot be a PostgreSQL text value; it is replaced here so that the criteria parser,
+ * which runs after the lock, can refuse it with a 400.
+ */
 const criteriaLockKey = (resourceType: string, query: string): string =>
-  `cond:${resourceType}?${[...new URLSearchParams(query)].map(([k, v]) => `${k}=${v}`).sort().join('&')}`;
+  `cond:${resourceType}?${[...new URLSearchParams(query)].map(([k, v]) => `${k}=${v}`).sort().join('&')}`.replace(/\u0000/g, '\ufffd');
 
 /** A plain create, validated and indexed, waiting to be stored with others (TransactionWriter.createPrepared). */
 export interface PreparedCreate {

@@ -130,6 +130,10 @@ describe('REST: errors are OperationOutcomes with the right status', () => {
     // A backslash followed by the text u0000 is an ordinary string.
     const text = await fhirRequest(`${s.base}/Patient`, { method: 'POST', raw: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'a\\u0000b' }] }) });
     expect(text.status).to.equal(201);
+    for (const method of ['DELETE', 'PUT'] as const) {
+      const r = await fhirRequest(`${s.base}/Patient?identifier=a%00b`, { method, ...(method === 'PUT' ? { body: { resourceType: 'Patient' } } : {}) });
+      expect(r.status, `conditional ${method}`).to.equal(400);
+    }
     for (const path of ['/Patient?name=a%00b', '/Patient/a%00b/Observation', '/Patient/a%00b', `/Patient/${id}/_history/1%00`, '/Observation?subject=Patient/a%00b']) {
       const r = await fhirRequest(`${s.base}${path}`);
       expect(r.status, path).to.be.within(200, 499);
