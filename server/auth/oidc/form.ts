@@ -6,7 +6,9 @@ export async function readForm(ctx: ParameterizedContext): Promise<URLSearchPara
   if (!ctx.is('application/x-www-form-urlencoded')) return new URLSearchParams();
   try {
     const text = await getRawBody(ctx.req, { limit: 64 * 1024, encoding: 'utf8' });
-    return new URLSearchParams(text);
+    // U+0000 means nothing in a username, password or code, and PostgreSQL refuses it as a
+    // text value: dropped here, so such a sign-in is simply a wrong one, not a failed request.
+    return new URLSearchParams(text.replace(/%00/gi, ''));
   } catch {
     return new URLSearchParams();
   }

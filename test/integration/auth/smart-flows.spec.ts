@@ -158,6 +158,14 @@ describe('SMART flows: EHR launch, confidential clients, sign-in rules, several 
     expect(tokens.access_token).to.be.a('string');
   });
 
+  it('treats a sign-in holding U+0000 as a wrong one (401 page), not a failed request', async () => {
+    const app = await registerClient(s.pool, { name: 'Nul app', kind: 'public', redirectUris: [redirectUri] });
+    const { browser, html } = await startLogin(s, await discover(s, app.clientId));
+    const r = await browser.post(new URL(formAction(html), s.root).href, { username: 'a\u0000b', password: 'p\u0000', code: '\u0000' });
+    expect(r.status).to.equal(401);
+    expect(await r.text()).to.include('The username, password or code is not right');
+  });
+
   it('refuses authorization requests without PKCE or with another aud', async () => {
     const app = await registerClient(s.pool, { name: 'Strict app', kind: 'public', redirectUris: [redirectUri] });
     const config = await discover(s, app.clientId);
