@@ -1,5 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createApp, fhirBaseUrl } from './app.js';
 import { checkAuthMode, prepareAuth } from './auth/auth-setup.js';
 import { loadConfig } from './config/load.js';
@@ -22,6 +24,18 @@ async function database(config: Config, onLog: (line: string) => void): Promise<
     onLog,
   });
   return { url: embedded.connectionString, embedded };
+}
+
+/**
+ * One full, compacting garbage collection once start-up is done. Building the
+ * validator and the search registry parses the whole R4 package and leaves tens of
+ * megabytes of garbage that V8 would otherwise keep mapped until memory pressure:
+ * collecting it here lowers the resident size the server starts serving from.
+ */
+function compactAfterStart(): void {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (() => void) | undefined;
+  gc?.();
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -58,6 +72,7 @@ async function main(): Promise<void> {
     baseUrl,
   );
   const callback = app.callback();
+  compactAfterStart();
   handle = (req, res) => {
     void callback(req, res);
   };
