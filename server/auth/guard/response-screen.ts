@@ -34,6 +34,13 @@ function screenBundle(bundle: JsonObject, access: GuardedAccess, confined: boole
   for (const e of entries) {
     if (!isJsonObject(e)) continue;
     const r = e['resource'];
+    if (isJsonObject(r) && r['resourceType'] === 'Bundle') {
+      // A Bundle inside a Bundle (a search or history entry's answer in a batch response):
+      // screened entry by entry, as the same Bundle would be at the top level.
+      if (screenBundle(r, access, confined, counts)) changed = true;
+      kept.push(e);
+      continue;
+    }
     if (isJsonObject(r)) {
       if (r['resourceType'] === 'OperationOutcome' || access.disclose(r)) {
         if (r['resourceType'] !== 'OperationOutcome') counts.shown += 1;

@@ -41,7 +41,7 @@ export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest
       access?.authorizeEntry(e.method, e.url);
       const o =
         e.method === 'GET' || e.method === 'HEAD'
-          ? await readEntry(deps, e)
+          ? await readEntry(deps, e, access)
           : await deps.repository.transaction((writer) => executeWrite({ writer, walker: deps.walker, links }, e, newId()), access?.writeHook);
       bindOutcome(links, e, o);
       out[e.index] = o;

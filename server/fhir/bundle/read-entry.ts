@@ -3,7 +3,7 @@ import type { Repository } from '../repository/repository.js';
 import { searchBundleJson } from '../search/bundle.js';
 import type { SearchService } from '../search/search-service.js';
 import type { EntryRequest } from './entry-request.js';
-import type { EntryOutcome } from './types.js';
+import type { EntryAccess, EntryOutcome } from './types.js';
 
 /** What GET / HEAD entries read through. */
 export interface ReadDeps {
@@ -20,17 +20,19 @@ export const searchUnavailable = (): FhirError => notSupported('Search is not av
  * the entry's resource is the searchset Bundle, paging links included. `_summary` /
  * `_elements` select what is matched and counted but do not reshape the resources here.
  */
-async function searchEntry(deps: ReadDeps, e: EntryRequest): Promise<EntryOutcome> {
+async function searchEntry(deps: ReadDeps, e: EntryRequest, access: EntryAccess | undefined): Promise<EntryOutcome> {
   if (deps.search === undefined) throw searchUnavailable();
   const params = [...new URLSearchParams(e.query ?? '')];
-  const out = await deps.search.search({ types: [e.resourceType], params, strict: false, path: `/${e.resourceType}` });
+  // Confined in SQL like a REST search (the guard still screens the response Bundle).
+  const confine = access?.searchConstraint?.bind(access);
+  const out = await deps.search.search({ types: [e.resourceType], params, strict: false, path: `/${e.resourceType}`, ...(confine === undefined ? {} : { confine }) });
   if (out.kind === 'explain') return { kind: 'searched', json: JSON.stringify(out.outcome) };
   return { kind: 'searched', json: searchBundleJson(deps.serverBase, out.page, (json) => json) };
 }
 
 /** GET / HEAD of `Type/id`, `Type/id/_history/vid` (https://hl7.org/fhir/R4/http.html#read) or `Type?criteria`. */
-export async function readEntry(deps: ReadDeps, e: EntryRequest): Promise<EntryOutcome> {
-  if (e.id === undefined) return searchEntry(deps, e);
+export async function readEntry(deps: ReadDeps, e: EntryRequest, access?: EntryAccess): Promise<EntryOutcome> {
+  if (e.id === undefined) return searchEntry(deps, e, access);
   const { repository } = deps;
   const stored =
     e.versionId === undefined ? await repository.read(e.resourceType, e.id) : await repository.vread(e.resourceType, e.id, e.versionId);

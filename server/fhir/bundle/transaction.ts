@@ -254,7 +254,7 @@ export async function runTransaction(deps: BundleDeps, entries: readonly EntryRe
   const out: EntryOutcome[] = [];
   for (const e of entries) {
     // Searches, and older versions (checked to exist inside the transaction), are read now.
-    out.push(slots[e.index] ?? (await readEntry(deps, e).catch((err: unknown) => failed(err))));
+    out.push(slots[e.index] ?? (await readEntry(deps, e, access).catch((err: unknown) => failed(err))));
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import type { FhirError } from '../../errors/fhir-error.js';
 import type { StoredVersion } from '../../store/types.js';
 import type { Deleted, WriteHook, Written } from '../repository/types.js';
+import type { TypeConfinement } from '../search/confinement.js';
 
 /** `Prefer: return=` of the request, applied to every entry (https://hl7.org/fhir/R4/http.html#ops). */
 export type ReturnPreference = 'minimal' | 'representation' | 'OperationOutcome';
@@ -31,6 +32,8 @@ export interface EntryAccess {
   readonly writeHook: WriteHook | undefined;
   /** Throws a 403 FhirError when the entry may not run. */
   authorizeEntry(method: string, url: string): void;
+  /** What the caller may see of a type: search entries are confined in SQL with it (issue #6). */
+  searchConstraint?(resourceType: string): TypeConfinement;
 }
 
 /** The processed Bundle: one outcome per request entry, in request order. */

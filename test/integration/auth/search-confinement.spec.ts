@@ -80,6 +80,16 @@ describe('search confinement in SQL (patient compartment, SMART v2 restrictions)
     expect(pages.map((p) => p.entry?.length ?? 0)).to.deep.equal([10, 10, 10, 5]);
   });
 
+  it('search entries of a batch Bundle are confined the same way (full page of own resources)', async () => {
+    const body = { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Observation?code:text=${code}&_count=6` } }] };
+    const r = await withToken(s.base, tokens['patient'] ?? '', { method: 'POST', body });
+    expect(r.status).to.equal(200);
+    const entry = (r.body as { entry: { resource?: Page; response: { status: string } }[] }).entry[0];
+    expect(entry?.response.status).to.match(/^200/);
+    const refs = (entry?.resource?.entry ?? []).map((e) => e.resource.subject.reference);
+    expect(refs).to.deep.equal(Array.from({ length: 6 }, () => `Patient/${mine}`));
+  });
+
   it('the patient finds its own Patient resource and no other', async () => {
     const r = await withToken(`${s.base}/Patient?_id=${mine},${other}`, tokens['patient'] ?? '');
     expect(r.status).to.equal(200);
