@@ -175,9 +175,10 @@ export function routeGuard(deps: RouteGuardDeps): RouteGuard {
       try {
         await deps.audit.record(access.record(auditAction(rule), '0', query === undefined ? {} : { query }));
       } catch (err) {
-        // Unaudited, the data must not leave: the error handler replaces the body with an OperationOutcome.
+        // Unaudited, the data must not leave: the error handler replaces the body with an
+        // OperationOutcome. The audit store failing is a temporary condition of the server: 503.
         withholdResourceHeaders(ctx);
-        throw err;
+        throw new FhirError('busy', 'The access could not be recorded in the audit trail, so the data is withheld; retry', { cause: err, headers: { 'Retry-After': '1' } });
       }
     };
 }

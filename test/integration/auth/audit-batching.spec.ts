@@ -98,13 +98,14 @@ describe('read audits: group commit', function () {
       const rows = await rowsFor(s.pool, ids);
       for (const [i, r] of responses.entries()) {
         const id = ids[i] ?? '';
-        if (id.startsWith(FAIL_PREFIX)) expect(r.status, id).to.equal(500);
+        if (id.startsWith(FAIL_PREFIX)) expect(r.status, id).to.equal(503);
         if (r.status === 200) {
           expect(rows.get(id), `${id} was answered, so its record must be there`).to.equal(1);
           continue;
         }
         // Failed with its batch (the marked ones, and any others that shared their INSERT).
-        expect(r.status, id).to.equal(500);
+        expect(r.status, id).to.equal(503);
+        expect(r.headers.get('retry-after'), id).to.equal('1');
         expect(rows.has(id), `${id} failed, so no record`).to.equal(false);
         expect(r.body?.['resourceType']).to.equal('OperationOutcome');
         expect(r.text).to.not.include(patient);
