@@ -1,7 +1,7 @@
-import { invalid, notFound } from '../../errors/fhir-error.js';
+import { notFound } from '../../errors/fhir-error.js';
 import { validateInCodeSystem } from '../../terminology/validate-code.js';
 import { stringProp } from '../model/json-object.js';
-import { booleanParam, codedInputs, officialDefinition, outputParameters, targetResource } from './terminology-input.js';
+import { booleanParam, codedInputs, officialDefinition, requiredTarget, validateCodeOutput } from './terminology-input.js';
 import type { FhirOperation } from './types.js';
 
 /**
@@ -15,20 +15,11 @@ export const codeSystemValidateCode: FhirOperation = {
   levels: ['type', 'instance'],
   idempotent: true,
   async handle(request, deps) {
-    await deps.conformance.ensureFresh();
-    const cs = await targetResource(request, deps, 'CodeSystem', 'codeSystem');
-    if (cs === undefined) throw invalid('$validate-code needs a code system: call it on an instance, or give url or codeSystem');
+    const cs = await requiredTarget(request, deps, 'CodeSystem', 'codeSystem', 'validate-code');
     if (cs['content'] === 'not-present') throw notFound(`The concepts of ${stringProp(cs, 'url') ?? 'this code system'} are not held by this server`);
     const index = deps.conformance.terminology.codeSystemFor(cs);
     const codings = codedInputs(request.input, 'system', index.url);
     const r = validateInCodeSystem(index, codings, booleanParam(request.input, 'abstract') ?? true);
-    return {
-      status: 200,
-      resource: outputParameters([
-        { name: 'result', valueBoolean: r.result },
-        r.message === undefined ? undefined : { name: 'message', valueString: r.message },
-        r.display === undefined ? undefined : { name: 'display', valueString: r.display },
-      ]),
-    };
+    return { status: 200, resource: validateCodeOutput(r) };
   },
 };

@@ -114,6 +114,39 @@ export async function targetResource(
   return found;
 }
 
+const ARTICLE_NAMES: Readonly<Record<ConformanceType, string>> = {
+  ValueSet: 'a value set',
+  CodeSystem: 'a code system',
+  ConceptMap: 'a concept map',
+  StructureDefinition: 'a structure definition',
+};
+
+/**
+ * The conformance resource an operation works on (targetResource), with the
+ * conformance cache refreshed first; 400 naming the operation when none is given.
+ */
+export async function requiredTarget(
+  request: OperationRequest,
+  deps: OperationDeps,
+  type: ConformanceType,
+  inlineParam: string,
+  operation: string,
+): Promise<JsonObject> {
+  await deps.conformance.ensureFresh();
+  const target = await targetResource(request, deps, type, inlineParam);
+  if (target === undefined) throw invalid(`$${operation} needs ${ARTICLE_NAMES[type]}: call it on an instance, or give url or ${inlineParam}`);
+  return target;
+}
+
+/** The Parameters of a $validate-code answer (result, and message / display when known). */
+export function validateCodeOutput(r: { readonly result: boolean; readonly message?: string | undefined; readonly display?: string | undefined }): JsonObject {
+  return outputParameters([
+    { name: 'result', valueBoolean: r.result },
+    r.message === undefined ? undefined : { name: 'message', valueString: r.message },
+    r.display === undefined ? undefined : { name: 'display', valueString: r.display },
+  ]);
+}
+
 /** Runs terminology work, turning its failures into OperationOutcome errors. */
 export function terminologyCall<T>(fn: () => T): T {
   try {

@@ -1,7 +1,6 @@
-import { invalid } from '../../errors/fhir-error.js';
 import { expandToValueSet } from '../../terminology/expand.js';
 import { primitiveParam } from './input.js';
-import { booleanParam, integerParam, officialDefinition, targetResource, terminologyCall } from './terminology-input.js';
+import { booleanParam, integerParam, officialDefinition, requiredTarget, terminologyCall } from './terminology-input.js';
 import type { FhirOperation } from './types.js';
 
 /**
@@ -17,9 +16,7 @@ export const valueSetExpand: FhirOperation = {
   levels: ['type', 'instance'],
   idempotent: true,
   async handle(request, deps) {
-    await deps.conformance.ensureFresh();
-    const vs = await targetResource(request, deps, 'ValueSet', 'valueSet');
-    if (vs === undefined) throw invalid('$expand needs a value set: call it on an instance, or give url or valueSet');
+    const vs = await requiredTarget(request, deps, 'ValueSet', 'valueSet', 'expand');
     const { input } = request;
     const filter = primitiveParam(input, 'filter');
     const offset = integerParam(input, 'offset');

@@ -1,6 +1,5 @@
-import { invalid } from '../../errors/fhir-error.js';
 import { validateInValueSet } from '../../terminology/validate-code.js';
-import { codedInputs, booleanParam, officialDefinition, outputParameters, targetResource, terminologyCall } from './terminology-input.js';
+import { codedInputs, booleanParam, officialDefinition, requiredTarget, terminologyCall, validateCodeOutput } from './terminology-input.js';
 import type { FhirOperation } from './types.js';
 
 /**
@@ -15,19 +14,10 @@ export const valueSetValidateCode: FhirOperation = {
   levels: ['type', 'instance'],
   idempotent: true,
   async handle(request, deps) {
-    await deps.conformance.ensureFresh();
-    const vs = await targetResource(request, deps, 'ValueSet', 'valueSet');
-    if (vs === undefined) throw invalid('$validate-code needs a value set: call it on an instance, or give url or valueSet');
+    const vs = await requiredTarget(request, deps, 'ValueSet', 'valueSet', 'validate-code');
     const codings = codedInputs(request.input, 'system');
     const abstractAllowed = booleanParam(request.input, 'abstract') ?? false;
     const r = terminologyCall(() => validateInValueSet(deps.conformance.terminology, vs, codings, abstractAllowed));
-    return {
-      status: 200,
-      resource: outputParameters([
-        { name: 'result', valueBoolean: r.result },
-        r.message === undefined ? undefined : { name: 'message', valueString: r.message },
-        r.display === undefined ? undefined : { name: 'display', valueString: r.display },
-      ]),
-    };
+    return { status: 200, resource: validateCodeOutput(r) };
   },
 };
