@@ -95,8 +95,8 @@ export class GuardedAccess implements RequestAccess {
 
   /** For system-level interactions (no type in the URL): some type must allow the permission. */
   authorizeAny(permission: Permission): void {
-    const any = this.principal.scopes.some((s) => s.permissions.has(permission));
-    if (!any) throw forbidden(`The granted scopes allow no ${permission === 's' ? 'search' : 'access'} at system level`);
+    const granted = this.principal.scopes.some((s) => s.permissions.has(permission));
+    if (!granted) throw forbidden(`The granted scopes allow no ${permission === 's' ? 'search' : 'access'} at system level`);
   }
 
   authorizeEntry(method: string, url: string): void {

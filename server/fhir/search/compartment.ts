@@ -51,13 +51,13 @@ export function compartmentCondition(
 ): Condition | undefined {
   const codes = compartmentParams(compartment)?.get(type);
   if (codes === undefined) return undefined;
-  const any: Condition[] = [];
+  const members: Condition[] = [];
   for (const code of codes) {
     const p = code === '{def}' ? undefined : registry.get(type, code);
     if (p?.type !== 'reference') continue;
-    any.push({ kind: 'index', keys: [p.key], match: { table: 'reference', values: [{ kind: 'local', type: compartment, id }] } });
+    members.push({ kind: 'index', keys: [p.key], match: { table: 'reference', values: [{ kind: 'local', type: compartment, id }] } });
   }
   // The compartment's own resource is in it too (e.g. Patient/123 in Patient/123's compartment).
-  if (type === compartment) any.push({ kind: 'id', ids: [id] });
-  return any.length === 0 ? undefined : { kind: 'or', any };
+  if (type === compartment) members.push({ kind: 'id', ids: [id] });
+  return members.length === 0 ? undefined : { kind: 'or', any: members };
 }

@@ -36,7 +36,7 @@ export async function confinementCondition(confine: SearchConfinement, type: str
   const c = confine(type);
   if (c.kind === 'all') return undefined;
   if (c.kind === 'none') return NOTHING;
-  const any: Condition[] = [];
+  const admitted: Condition[] = [];
   for (const alt of c.alternatives) {
     const all: Condition[] = [];
     if (alt.patient !== undefined) {
@@ -54,7 +54,7 @@ export async function confinementCondition(confine: SearchConfinement, type: str
         continue;
       }
     }
-    any.push(all.length === 1 && all[0] !== undefined ? all[0] : { kind: 'and', all });
+    admitted.push(all.length === 1 && all[0] !== undefined ? all[0] : { kind: 'and', all });
   }
-  return any.length === 0 ? NOTHING : { kind: 'or', any };
+  return admitted.length === 0 ? NOTHING : { kind: 'or', any: admitted };
 }
