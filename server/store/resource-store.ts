@@ -11,7 +11,6 @@ import { SearchStore } from './search/search-store.js';
 import { ConformanceRowsStore } from './conformance-rows.js';
 import {
   ADVISORY_LOCK,
-  insertFirstVersion,
   LOCK_CURRENT,
   READ_CURRENT,
   READ_VERSION,
@@ -83,8 +82,9 @@ export class StoreTransaction {
   }
 
   /** Version 1 of a new resource with its search index rows; undefined if another writer created it first. */
-  insertFirst(resourceType: string, id: string, content: string, method: WriteMethod, index: IndexRows): Promise<VersionInfo | undefined> {
-    return insertFirst(this.client, resourceType, id, content, method, index);
+  async insertFirst(resourceType: string, id: string, content: string, method: WriteMethod, index: IndexRows): Promise<VersionInfo | undefined> {
+    const [v] = await insertMany(this.client, [{ resourceType, id, content, method, index }]);
+    return v;
   }
 
   /** Version 1 of many new resources (store/insert-many.ts); undefined where the id was taken. */
@@ -135,23 +135,6 @@ export class StoreTransaction {
   enqueue(topic: string, payloads: readonly unknown[]): Promise<void> {
     return enqueue(this.client, topic, payloads);
   }
-}
-
-async function insertFirst(
-  db: Queryable,
-  resourceType: string,
-  id: string,
-  content: string,
-  method: WriteMethod,
-  index: IndexRows,
-): Promise<VersionInfo | undefined> {
-  const { mask, values } = index.statementParts();
-  const r = await db.query<VersionRow>({
-    name: `insert-first-${mask}`,
-    text: insertFirstVersion(mask),
-    values: [resourceType, id, content, method, ...values],
-  });
-  return toVersion(r.rows);
 }
 
 async function readCurrent(db: Queryable, resourceType: string, id: string): Promise<StoredVersion | undefined> {

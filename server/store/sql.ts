@@ -3,7 +3,7 @@
  * bind parameter; only these constant fragments are spliced into statements.
  */
 
-import { indexDeleteCtes, indexInsertCtes, indexInsertManyCtes } from './search/index-write-sql.js';
+import { indexDeleteCtes, indexInsertCtes } from './search/index-write-sql.js';
 
 /** One timestamp per write, truncated to the millisecond that FHIR instants carry. */
 export const NOW_MS = "date_trunc('milliseconds', clock_timestamp())";
@@ -36,23 +36,6 @@ function cached(key: string, build: () => string): string {
 }
 
 /**
- * Version 1: current row, history row and search index rows in one statement.
- * `mask` says which index tables get rows ($5… are their columns, see
- * search/index-write-sql.ts); each mask is its own prepared statement.
- */
-export function insertFirstVersion(mask: number): string {
-  return cached(`first:${mask}`, () => `
-  WITH ts AS (SELECT ${NOW_MS} AS t),
-  ins AS (
-    INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
-    SELECT $1::text, $2::text, 1, ts.t, false, ${stampedContent('$3', '1', 'ts.t')} FROM ts
-    ON CONFLICT (resource_type, id) DO NOTHING
-    RETURNING sid, resource_type, id, version_id, last_updated, deleted, content
-  )${indexInsertCtes('ins', 5, mask)}
-  ${COPY_TO_HISTORY('ins', '$4::text')}`);
-}
-
-/**
  * Version 1 of many new resources, with their history and search index rows, in
  * one statement: $1, $2 and $4 are parallel arrays of type, id and method
  * (position = `ord`), $3 a JSON array of the contents in the same order (one JSON
@@ -75,7 +58,7 @@ export function insertManyFirstVersions(mask: number): string {
     SELECT b.resource_type, b.id, 1, ts.t, false, ${stampedContent('b.content', '1', 'ts.t')} FROM ts, batch b ORDER BY b.ord
     ON CONFLICT (resource_type, id) DO NOTHING
     RETURNING sid, resource_type, id, version_id, last_updated, deleted, content
-  )${indexInsertManyCtes('ins', 'batch', 5, mask)}
+  )${indexInsertCtes('ins', 5, mask, 'batch')}
   INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content)
   SELECT s.resource_type, s.id, s.version_id, s.last_updated, s.deleted, b.method, s.content
     FROM ins s JOIN batch b ON b.resource_type = s.resource_type AND b.id = s.id

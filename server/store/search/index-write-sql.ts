@@ -55,42 +55,30 @@ export function indexMask(tables: readonly (readonly unknown[][])[]): number {
  * `, i_sp_token AS (INSERT …), …`: inserts for the resource row(s) that CTE
  * `source` returns (its `sid` column), for the tables in `mask` only (an empty
  * INSERT CTE still costs its planning and execution); binds start at `$first`.
+ *
+ * With `batch` (many new resources at once, store/insert-many.ts) each table's
+ * arrays start with `ord`, the 1-based position of the row's resource in that CTE
+ * (columns resource_type, id, ord), and rows join `source` on type and id, so a
+ * resource that was not inserted (id taken) gets no index rows.
  */
-export function indexInsertCtes(source: string, first: number, mask: number): string {
+export function indexInsertCtes(source: string, first: number, mask: number, batch?: string): string {
   let n = first;
   return INDEX_TABLES.filter((_t, i) => (mask & (1 << i)) !== 0)
     .map((spec) => {
       const names = spec.columns.map(([c]) => c);
-      const arrays = spec.columns.map(([, type]) => `$${n++}::${type}[]`).join(', ');
+      const ord = batch === undefined ? [] : [`$${n++}::int4[]`];
+      const arrays = [...ord, ...spec.columns.map(([, type]) => `$${n++}::${type}[]`)].join(', ');
       const select = names.map((c) => spec.select?.[c] ?? `t.${c}`).join(', ');
-      return `,
-  i_${spec.table} AS (
-    INSERT INTO ${spec.table} (res, ${names.join(', ')})
-    SELECT s.sid, ${select} FROM ${source} s, unnest(${arrays}) AS t(${names.join(', ')}))`;
-    })
-    .join('');
-}
-
-/**
- * The same inserts for many new resources at once (store/insert-many.ts): each
- * table's arrays start with `ord`, the 1-based position of the row's resource in
- * CTE `batch` (columns resource_type, id, ord); rows join `source` on type and id,
- * so a resource that was not inserted (id taken) gets no index rows.
- */
-export function indexInsertManyCtes(source: string, batch: string, first: number, mask: number): string {
-  let n = first;
-  return INDEX_TABLES.filter((_t, i) => (mask & (1 << i)) !== 0)
-    .map((spec) => {
-      const names = spec.columns.map(([c]) => c);
-      const arrays = [`$${n++}::int4[]`, ...spec.columns.map(([, type]) => `$${n++}::${type}[]`)].join(', ');
-      const select = names.map((c) => spec.select?.[c] ?? `t.${c}`).join(', ');
-      return `,
-  i_${spec.table} AS (
-    INSERT INTO ${spec.table} (res, ${names.join(', ')})
-    SELECT s.sid, ${select}
-      FROM unnest(${arrays}) AS t(ord, ${names.join(', ')})
+      const from =
+        batch === undefined
+          ? `FROM ${source} s, unnest(${arrays}) AS t(${names.join(', ')})`
+          : `FROM unnest(${arrays}) AS t(ord, ${names.join(', ')})
       JOIN ${batch} b ON b.ord = t.ord
-      JOIN ${source} s ON s.resource_type = b.resource_type AND s.id = b.id)`;
+      JOIN ${source} s ON s.resource_type = b.resource_type AND s.id = b.id`;
+      return `,
+  i_${spec.table} AS (
+    INSERT INTO ${spec.table} (res, ${names.join(', ')})
+    SELECT s.sid, ${select} ${from})`;
     })
     .join('');
 }
