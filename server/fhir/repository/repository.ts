@@ -1,4 +1,4 @@
-import { FhirError, gone, notFound } from '../../errors/fhir-error.js';
+import { gone, notFound } from '../../errors/fhir-error.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import type { HistoryQuery, StoredVersion } from '../../store/types.js';
 import { newId } from '../model/ids.js';
@@ -6,7 +6,7 @@ import type { Validator } from '../validation/index.js';
 import type { Indexer } from '../search/index/indexer.js';
 import { CreateBatcher } from './create-batcher.js';
 import type { Deleted, Existing, PatchFn, WriteHook, Written } from './types.js';
-import { prepareCreate, PreparedCreateError, TransactionWriter, written, type CreateOptions, type PreparedCreate } from './writer.js';
+import { prepareCreate, PreparedCreateError, TransactionWriter, writtenCreate, type CreateOptions, type PreparedCreate } from './writer.js';
 
 /** Hears about writes: before one is validated, and after one commits (with the types written). */
 export interface WriteObserver {
@@ -43,9 +43,11 @@ export class Repository {
     }
     const versions = await this.store.createMany(batch.map((p) => p.row));
     return batch.map((p, i) => {
-      const v = versions[i];
-      if (v === undefined) throw new PreparedCreateError(i, new FhirError('conflict', `${p.row.resourceType}/${p.row.id} already exists`));
-      return written(p.resource, v, true);
+      try {
+        return writtenCreate(p, versions[i]);
+      } catch (err) {
+        throw new PreparedCreateError(i, err);
+      }
     });
   }
 

@@ -33,6 +33,12 @@ const multipleMatches = (what: string): FhirError =>
 const criteriaLockKey = (resourceType: string, query: string): string =>
   `cond:${resourceType}?${[...new URLSearchParams(query)].map(([k, v]) => `${k}=${v}`).sort().join('&')}`.replace(/\u0000/g, '\ufffd');
 
+/** The create's outcome once stored; 409 when `v` says its id was taken (insertMany found it). */
+export function writtenCreate(p: PreparedCreate, v: VersionInfo | undefined): Written {
+  if (v === undefined) throw new FhirError('conflict', `${p.row.resourceType}/${p.row.id} already exists`);
+  return written(p.resource, v, true);
+}
+
 /** A plain create, validated and indexed, waiting to be stored with others (TransactionWriter.createPrepared). */
 export interface PreparedCreate {
   readonly resource: ResourceJson;
@@ -48,8 +54,13 @@ export interface PreparedCreate {
  * not a thousand. Throws the validation error (422) of this resource.
  */
 export function prepareCreate(validator: Validator, indexer: Indexer, resourceType: string, body: unknown, id: string): PreparedCreate {
-  const resource = prepareForWrite(validator, resourceType, body, id);
-  return { resource, row: { resourceType, id, content: storableContent(resource), method: 'POST', index: indexer.rows(resource) } };
+  return createOf(indexer, prepareForWrite(validator, resourceType, body, id));
+}
+
+/** A validated resource as a create: its stored text and index rows. */
+function createOf(indexer: Indexer, resource: ResourceJson): PreparedCreate {
+  const { resourceType } = resource;
+  return { resource, row: { resourceType, id: String(resource['id']), content: storableContent(resource), method: 'POST', index: indexer.rows(resource) } };
 }
 
 /** The `index`-th create of a createPrepared call failed with `cause` (its id was taken, or a hook refused it). */
@@ -127,9 +138,10 @@ export class TransactionWriter {
         if (stored !== undefined) return { kind: 'existing', stored };
       }
     }
-    const v = await this.tx.insertFirst(resourceType, String(resource['id']), storableContent(resource), 'POST', this.indexer.rows(resource));
-    if (v === undefined) throw new FhirError('conflict', `${resourceType}/${String(resource['id'])} already exists`);
-    return this.after(written(resource, v, true));
+    // Indexed only now: a conditional create that finds its match writes nothing.
+    const create = createOf(this.indexer, resource);
+    const [v] = await this.tx.insertMany([create.row]);
+    return this.after(writtenCreate(create, v));
   }
 
   /** See the function prepareCreate. */
@@ -146,10 +158,8 @@ export class TransactionWriter {
     const versions = await this.tx.insertMany(batch.map((p) => p.row));
     const out: Written[] = [];
     for (const [i, p] of batch.entries()) {
-      const v = versions[i];
       try {
-        if (v === undefined) throw new FhirError('conflict', `${p.row.resourceType}/${p.row.id} already exists`);
-        out.push(await this.after(written(p.resource, v, true), p.hook ?? this.hook));
+        out.push(await this.after(writtenCreate(p, versions[i]), p.hook ?? this.hook));
       } catch (err) {
         throw new PreparedCreateError(i, err);
       }
