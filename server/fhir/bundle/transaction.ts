@@ -123,12 +123,18 @@ async function readInTransaction(w: TransactionWriter, e: EntryRequest): Promise
  * A run of plain creates (POST without ifNoneExist) waiting to be stored together
  * (TransactionWriter.createPrepared): Synthea-style Bundles are almost all plain
  * creates, and one multi-row statement per few hundred of them is most of what makes
- * a bulk load fast. The run is stored before any other entry runs, so every entry
- * still sees the writes of the entries before it, as if all ran one by one.
+ * a bulk load fast. Every entry still sees the writes of the entries before it, as if
+ * all ran one by one: a full run is stored while the next one is prepared (the
+ * statements queue on the transaction's one connection, so anything sent later runs
+ * after it), and everything is stored before an entry that is not a plain create, or
+ * one whose conditional reference could match a create not yet stored.
  */
 class PlainCreates {
   private readonly waiting: { e: EntryRequest; prepared: PreparedCreate }[] = [];
   private readonly waitingTypes = new Set<string>();
+  /** The run being stored, and the types it holds; at most one at a time. */
+  private storing: Promise<void> | undefined;
+  private readonly storingTypes = new Set<string>();
 
   constructor(
     private readonly ctx: EntryContext,
@@ -142,39 +148,73 @@ class PlainCreates {
   }
 
   /**
-   * Whether resolving the entry's conditional references could find a create still
-   * waiting here: one targets a type that is waiting, or chains through other types.
-   * Synthea's `Practitioner?identifier=…` in a Bundle of clinical data does not.
+   * Whether resolving the entry's conditional references could find a create not yet
+   * stored: one targets a type that is waiting or being stored, or chains through
+   * other types. Synthea's `Practitioner?identifier=…` in a Bundle of clinical data does not.
    */
-  private mustStoreBefore(e: EntryRequest, resource: JsonObject): boolean {
-    if (this.waiting.length === 0) return false;
+  private mustStoreBefore(resource: JsonObject): boolean {
+    if (this.waiting.length === 0 && this.storing === undefined) return false;
     return this.ctx.walker.collect(resource).some((l) => {
       const c = conditionalReference(l.value);
       if (c === undefined) return false;
       const chained = [...new URLSearchParams(c.query).keys()].some((k) => k.includes('.') || k.startsWith('_has'));
-      return chained || this.waitingTypes.has(c.resourceType);
+      return chained || this.waitingTypes.has(c.resourceType) || this.storingTypes.has(c.resourceType);
     });
   }
 
   async add(e: EntryRequest, id: string): Promise<void> {
     const resource = e.resource;
     if (resource === undefined) throw new Error(`entry ${e.index}: POST without a resource passed parsing`);
-    if (this.mustStoreBefore(e, resource)) await this.flush();
+    if (this.mustStoreBefore(resource)) await this.flush();
     await guarded(e, this.slots, async () => {
       const body = await rewritten(this.ctx, e, resource);
       this.waiting.push({ e, prepared: this.ctx.writer.prepareCreate(e.resourceType, body, id) });
       this.waitingTypes.add(e.resourceType);
       return undefined;
     });
-    // One statement's worth at a time: holding a whole 2,000-entry Bundle's prepared rows
-    // (and four such Bundles at once) pushed the server past its memory budget.
-    if (this.waiting.length >= MAX_PER_STATEMENT) await this.flush();
+    // One statement's worth at a time, stored while the next is prepared: holding a
+    // whole 2,000-entry Bundle's prepared rows (and four such Bundles at once) pushed
+    // the server past its memory budget.
+    if (this.waiting.length >= MAX_PER_STATEMENT) {
+      await this.stored();
+      this.storeWaiting();
+    }
   }
 
+  /** Stores everything waiting and waits until it is stored. */
   async flush(): Promise<void> {
+    await this.stored();
+    this.storeWaiting();
+    await this.stored();
+  }
+
+  /** Waits for the run being stored, if any; throws its failure. */
+  private async stored(): Promise<void> {
+    const storing = this.storing;
+    if (storing === undefined) return;
+    try {
+      await storing;
+    } finally {
+      this.storing = undefined;
+      this.storingTypes.clear();
+    }
+  }
+
+  /** Starts storing the waiting run (none may be in flight). */
+  private storeWaiting(): void {
     const run = this.waiting.splice(0);
+    for (const t of this.waitingTypes) this.storingTypes.add(t);
     this.waitingTypes.clear();
     if (run.length === 0) return;
+    const storing = this.store(run);
+    // Awaited by the next stored(); a failure while the caller is busy elsewhere
+    // (another entry failing first) is not an unhandled rejection: the transaction
+    // rolls back either way.
+    storing.catch(() => undefined);
+    this.storing = storing;
+  }
+
+  private async store(run: readonly { e: EntryRequest; prepared: PreparedCreate }[]): Promise<void> {
     let written;
     try {
       written = await this.ctx.writer.createPrepared(run.map((r) => r.prepared));

@@ -106,6 +106,28 @@ describe('Bundles: transaction', () => {
     for (const e of responseEntries(many)) expect((await fhirRequest(`${s.base}/${idOf(e)}`)).body?.['subject']).to.deep.equal({ reference: idOf(pat) });
   });
 
+
+  it('long runs of plain creates: a bad entry after runs already sent to the database still rolls everything back', async () => {
+    const before = await historyRows(s.pool);
+    // 250 creates make one statement; the first runs are stored while later entries are prepared.
+    const entries = Array.from({ length: 600 }, (_, i) => post(patient(system, `long-${i}`)));
+    entries[560] = post({ resourceType: 'Patient', gender: 'not-a-gender' });
+    const r = await postBundle(s.base, bundle('transaction', entries));
+    expect(r.status).to.equal(422);
+    expect(firstIssue(r).expression?.[0]).to.equal('Bundle.entry[560]');
+    expect(await historyRows(s.pool)).to.equal(before);
+  });
+
+  it('long runs of plain creates: a conditional reference right after a full run finds a create of that run', async () => {
+    const value = randomUUID();
+    const entries = Array.from({ length: 250 }, (_, i) => post(patient(system, i === 7 ? value : `run-${i}`)));
+    entries.push(post(observation(`Patient?identifier=${system}|${value}`)));
+    const r = await postBundle(s.base, bundle('transaction', entries));
+    expect(r.status).to.equal(200);
+    const all = responseEntries(r);
+    const stored = await fhirRequest(`${s.base}/${idOf(all[250])}`);
+    expect(stored.body?.['subject']).to.deep.equal({ reference: idOf(all[7]) });
+  });
   it('PUT and DELETE of the same resource in one transaction fail (a resource appears once)', async () => {
     const id = randomUUID();
     const before = await historyRows(s.pool);
