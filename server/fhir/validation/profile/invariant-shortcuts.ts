@@ -57,32 +57,110 @@ function unwrap(term: string): string {
   return t;
 }
 
-/** Whether the JSON object has an element (choice forms `nameX` and `_name` twins included). */
-function presence(obj: unknown, name: string): Tri {
-  if (!isJsonObject(obj)) return U;
-  for (const k in obj) {
-    const at = k.charCodeAt(0) === 95 ? 1 : 0;
-    if (!k.startsWith(name, at)) continue;
-    const next = k.charCodeAt(at + name.length);
-    if (Number.isNaN(next) || (next >= 65 && next <= 90)) return T;
-  }
-  return F;
+/**
+ * Type names that end a choice element's JSON name (https://hl7.org/fhir/R4/formats.html#choice):
+ * `valueQuantity` is `value`, but `periodUnit` and `durationMax` are elements of their own.
+ */
+const CHOICE_SUFFIXES: ReadonlySet<string> = new Set([
+  'Base64Binary', 'Boolean', 'Canonical', 'Code', 'Date', 'DateTime', 'Decimal', 'Id', 'Instant', 'Integer', 'Markdown',
+  'Oid', 'PositiveInt', 'String', 'Time', 'UnsignedInt', 'Uri', 'Url', 'Uuid', 'Address', 'Age', 'Annotation', 'Attachment',
+  'CodeableConcept', 'Coding', 'ContactPoint', 'Count', 'Distance', 'Duration', 'HumanName', 'Identifier', 'Money', 'Period',
+  'Quantity', 'Range', 'Ratio', 'Reference', 'SampledData', 'Signature', 'Timing', 'ContactDetail', 'Contributor',
+  'DataRequirement', 'Expression', 'ParameterDefinition', 'RelatedArtifact', 'TriggerDefinition', 'UsageContext', 'Dosage', 'Meta',
+]);
+
+/** Whether JSON key `key` holds element `name`: itself, a choice form, or the `_name` extension twin. */
+function isElementKey(key: string, name: string): boolean {
+  const at = key.charCodeAt(0) === 95 ? 1 : 0; // '_': https://hl7.org/fhir/R4/json.html#primitive
+  if (!key.startsWith(name, at)) return false;
+  const rest = key.length - at - name.length;
+  return rest === 0 || CHOICE_SUFFIXES.has(key.slice(at + name.length));
 }
 
-const ATOM = /^([a-zA-Z]+)((?:\.[a-zA-Z]+)*)\.(empty|exists|hasValue)\(\)(\.not\(\))?$/;
+/**
+ * Whether a member path (`contained.meta.versionId`) selects anything from a JSON object.
+ * U where the answer needs more than the JSON shape (a step into a primitive or a nested
+ * resource's own typing).
+ */
+function pathPresence(obj: unknown, names: readonly string[]): Tri {
+  if (!isJsonObject(obj)) return U;
+  let nodes: unknown[] = [obj];
+  for (const [step, name] of names.entries()) {
+    const next: unknown[] = [];
+    for (const node of nodes) {
+      if (!isJsonObject(node)) return U;
+      for (const key in node) {
+        if (!isElementKey(key, name)) continue;
+        const value = node[key];
+        if (Array.isArray(value)) for (const item of value) next.push(item);
+        else next.push(value);
+      }
+    }
+    // Nulls only align primitive arrays with their `_name` twins; they are no element.
+    const present = next.filter((v) => v !== null);
+    if (present.length === 0) return F;
+    if (step === names.length - 1) return T;
+    nodes = present;
+  }
+  return U;
+}
+
+/** Functions that turn an empty collection into an empty one (https://hl7.org/fhir/fhirpath.html#functions). */
+const EMPTY_PRESERVING = new Set(['where', 'select', 'ofType', 'first', 'last', 'tail', 'distinct', 'as']);
+
+/** `component.code.where(…)` → the member path and whether emptiness-preserving calls follow it; undefined if it is not such a chain. */
+function chainOf(text: string): { names: string[]; calls: boolean } | undefined {
+  const names: string[] = [];
+  let i = 0;
+  let calls = false;
+  while (i < text.length) {
+    // The first step is a bare name, every later one starts with a dot.
+    const m = (i === 0 ? /^([a-zA-Z]+)/ : /^\.([a-zA-Z]+)/).exec(text.slice(i));
+    if (m?.[1] === undefined) return undefined;
+    i += m[0].length;
+    if (text[i] !== '(') {
+      if (calls) return undefined; // a member step after a call: typing is no longer plain JSON
+      names.push(m[1]);
+      continue;
+    }
+    if (!EMPTY_PRESERVING.has(m[1])) return undefined;
+    const close = matchingParen(text, i);
+    if (close < 0) return undefined;
+    calls = true;
+    i = close + 1;
+  }
+  return names.length === 0 ? undefined : { names, calls };
+}
+
+/** Index of the `)` closing the `(` at `open`, skipping string literals; -1 when unbalanced. */
+function matchingParen(text: string, open: number): number {
+  let depth = 0;
+  let quote = false;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === "'" && text[i - 1] !== '\\') quote = !quote;
+    if (quote) continue;
+    if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+const ATOM_END = /\.(empty|exists|hasValue)\(\)(\.not\(\))?$/;
 
 function atom(term: string): Node | undefined {
-  const m = ATOM.exec(term);
-  if (m === null) return undefined;
-  const [, name = '', rest = '', fn, not] = m;
-  const single = rest === '';
-  // exists / hasValue on the first element: absent → false; present → true only for a
-  // single-step path (a deeper path may still be empty). hasValue of a `_name`-only primitive
-  // is false, so presence decides it only when absent.
+  const end = ATOM_END.exec(term);
+  if (end === null) return undefined;
+  const chain = chainOf(term.slice(0, end.index));
+  if (chain === undefined) return undefined;
+  const [, fn, not] = end;
+  const { names, calls } = chain;
+  // Nothing selected settles exists / hasValue / empty. Something selected settles
+  // exists only for a plain member path (calls such as where() may still filter it out),
+  // and never hasValue (a primitive holding only extensions has no value).
   const existsNode: Node = (obj) => {
-    const p = presence(obj, name);
-    if (p !== T) return p;
-    return single && fn === 'exists' ? T : U;
+    const p = pathPresence(obj, names);
+    return calls || fn === 'hasValue' ? (p === F ? F : U) : p;
   };
   const base: Node = fn === 'empty' ? (obj) => negate(existsNode(obj)) : existsNode;
   return not === undefined ? base : (obj) => negate(base(obj));
@@ -135,8 +213,24 @@ function parse(expr: string): Node {
   return atom(e) ?? (() => U);
 }
 
+/**
+ * Invariants whose whole expression is answered natively, by exact text: frequent in
+ * real data (Synthea's US Core Observations, Timing in every MedicationRequest) and
+ * beyond the presence skeleton.
+ */
+const EXACT: ReadonlyMap<string, Shortcut> = new Map<string, Shortcut>([
+  // us-core-1 (US Core Observation.effective[x]): a dateTime has at least a day. A string of
+  // 8 or more characters holds whatever its type (an instant is no dateTime: empty, which
+  // holds); shorter strings and Periods are left to the engine.
+  ['($this as dateTime).toString().length() >= 8', (v) => typeof v === 'string' && v.length >= 8],
+  // tim-5 (https://hl7.org/fhir/R4/datatypes.html#Timing): a period is not negative.
+  ['period.exists() implies period >= 0', (v) => isJsonObject(v) && (typeof v['period'] === 'number' ? v['period'] >= 0 : !('period' in v) && !('_period' in v))],
+]);
+
 /** A test answering "certainly holds", or undefined when the expression has no usable skeleton. */
 export function shortcutFor(expression: string): Shortcut | undefined {
+  const exact = EXACT.get(expression);
+  if (exact !== undefined) return exact;
   const node = parse(expression);
   if (node({}) === U && node({ x: 1 }) === U && !/\.(empty|exists|hasValue)\(\)/.test(expression)) return undefined;
   return (value) => node(value) === T;
