@@ -2,7 +2,7 @@ import { FhirError } from '../../errors/fhir-error.js';
 import { newId } from '../model/ids.js';
 import type { JsonObject } from '../model/json-object.js';
 import type { TransactionWriter } from '../repository/writer.js';
-import type { BundleLinks } from './bundle-links.js';
+import type { BundleLinks, ConditionalReference } from './bundle-links.js';
 import type { EntryRequest } from './entry-request.js';
 import type { LinkWalker } from './link-walker.js';
 import { patchFromEntry } from './patch-body.js';
@@ -25,22 +25,36 @@ export async function matchOrNone(w: TransactionWriter, resourceType: string, qu
   }
 }
 
+/** An entry's resource after the first pass over its links: conditional references not resolved yet are `pending`. */
+export interface MappedLinks {
+  readonly resource: JsonObject;
+  readonly pending: readonly ConditionalReference[];
+}
+
+/** First pass: every link rewritten that can be without the database (see rewritten). */
+export function mapLinks(ctx: EntryContext, e: EntryRequest, resource: JsonObject): MappedLinks {
+  ctx.links.takePending();
+  const mapped = ctx.walker.map(resource, ctx.links.mapper(e.fullUrl));
+  return { resource: mapped, pending: ctx.links.takePending() };
+}
+
+/** Second pass, when the first left conditional references pending: resolves them and maps `original` again. */
+export async function withConditionals(ctx: EntryContext, e: EntryRequest, original: JsonObject, first: MappedLinks): Promise<JsonObject> {
+  if (first.pending.length === 0) return first.resource;
+  for (const c of first.pending) {
+    ctx.links.resolvedConditional(c.reference, await ctx.writer.resolveSingle(c.resourceType, c.query, `Conditional reference ${c.reference}`));
+  }
+  return ctx.walker.map(original, ctx.links.mapper(e.fullUrl));
+}
+
 /**
  * The entry's resource with its links rewritten (https://hl7.org/fhir/R4/http.html#trules).
  * Conditional references are resolved through the writer, inside the same database
  * transaction, so they see the Bundle's own earlier writes and gain whatever matcher
  * the repository uses for conditional criteria.
  */
-export async function rewritten(ctx: EntryContext, e: EntryRequest, resource: JsonObject): Promise<JsonObject> {
-  ctx.links.takePending();
-  const map = ctx.links.mapper(e.fullUrl);
-  const first = ctx.walker.map(resource, map);
-  const pending = ctx.links.takePending();
-  if (pending.length === 0) return first;
-  for (const c of pending) {
-    ctx.links.resolvedConditional(c.reference, await ctx.writer.resolveSingle(c.resourceType, c.query, `Conditional reference ${c.reference}`));
-  }
-  return ctx.walker.map(resource, map);
+export function rewritten(ctx: EntryContext, e: EntryRequest, resource: JsonObject): Promise<JsonObject> {
+  return withConditionals(ctx, e, resource, mapLinks(ctx, e, resource));
 }
 
 function resourceOf(e: EntryRequest): JsonObject {

@@ -3,11 +3,10 @@ import { newId } from '../model/ids.js';
 import type { Repository } from '../repository/repository.js';
 import { PreparedCreateError, type PreparedCreate, type TransactionWriter } from '../repository/writer.js';
 import type { SearchService } from '../search/search-service.js';
-import { BundleLinks, conditionalReference } from './bundle-links.js';
-import type { JsonObject } from '../model/json-object.js';
+import { BundleLinks, type ConditionalReference } from './bundle-links.js';
 import { MAX_PER_STATEMENT } from '../../store/insert-many.js';
 import { asFhirError, namedEntryError } from './entry-error.js';
-import { executeWrite, matchOrNone, outcomeIdentity, rewritten, type EntryContext } from './entry-executor.js';
+import { executeWrite, mapLinks, matchOrNone, outcomeIdentity, withConditionals, type EntryContext } from './entry-executor.js';
 import { conditionalCriteria, criteriaKey, PHASES, phaseEntries } from './entry-order.js';
 import type { EntryRequest } from './entry-request.js';
 import type { LinkWalker } from './link-walker.js';
@@ -148,15 +147,12 @@ class PlainCreates {
   }
 
   /**
-   * Whether resolving the entry's conditional references could find a create not yet
+   * Whether resolving these conditional references could find a create not yet
    * stored: one targets a type that is waiting or being stored, or chains through
    * other types. Synthea's `Practitioner?identifier=…` in a Bundle of clinical data does not.
    */
-  private mustStoreBefore(resource: JsonObject): boolean {
-    if (this.waiting.length === 0 && this.storing === undefined) return false;
-    return this.ctx.walker.collect(resource).some((l) => {
-      const c = conditionalReference(l.value);
-      if (c === undefined) return false;
+  private couldMatchUnstored(pending: readonly ConditionalReference[]): boolean {
+    return pending.some((c) => {
       const chained = [...new URLSearchParams(c.query).keys()].some((k) => k.includes('.') || k.startsWith('_has'));
       return chained || this.waitingTypes.has(c.resourceType) || this.storingTypes.has(c.resourceType);
     });
@@ -165,9 +161,10 @@ class PlainCreates {
   async add(e: EntryRequest, id: string): Promise<void> {
     const resource = e.resource;
     if (resource === undefined) throw new Error(`entry ${e.index}: POST without a resource passed parsing`);
-    if (this.mustStoreBefore(resource)) await this.flush();
+    const first = guardedSync(e, () => mapLinks(this.ctx, e, resource));
+    if (this.couldMatchUnstored(first.pending)) await this.flush();
     await guarded(e, this.slots, async () => {
-      const body = await rewritten(this.ctx, e, resource);
+      const body = await withConditionals(this.ctx, e, resource, first);
       this.waiting.push({ e, prepared: this.ctx.writer.prepareCreate(e.resourceType, body, id) });
       this.waitingTypes.add(e.resourceType);
       return undefined;
@@ -230,9 +227,9 @@ class PlainCreates {
   }
 }
 
-function guardedSync(e: EntryRequest, fn: () => void): void {
+function guardedSync<T>(e: EntryRequest, fn: () => T): T {
   try {
-    fn();
+    return fn();
   } catch (err) {
     throw namedEntryError(err, e.index, e.label);
   }
