@@ -24,6 +24,8 @@ const NO_LIMITS: readonly (number | undefined)[] = Object.freeze([]);
  */
 class Columns<T extends unknown[]> {
   private cols: unknown[][] | undefined;
+  private count = 0;
+  /** Row keys, built once a table is long enough for a linear scan to cost more. */
   private seen: Set<string> | undefined;
   /** `limits[i]`: longest text column i keeps (see CLIP). */
   constructor(private readonly limits: readonly (number | undefined)[] = NO_LIMITS) {}
@@ -39,17 +41,45 @@ class Columns<T extends unknown[]> {
       const v = row[i];
       if (max !== undefined && typeof v === 'string' && v.length > max) row[i] = v.slice(0, max);
     }
-    const key = row.join('\u0001');
-    const seen = (this.seen ??= new Set());
-    if (seen.has(key)) return;
-    seen.add(key);
     const cols = (this.cols ??= row.map(() => []));
+    if (this.has(cols, row)) return;
     for (let i = 0; i < row.length; i += 1) cols[i]?.push(row[i]);
+    this.count += 1;
+    this.seen?.add(rowKey(row));
+  }
+
+  /**
+   * Whether an identical row is there already. Most tables of a resource hold a few
+   * rows: comparing them value by value allocates nothing, where a key string per
+   * row was a few per cent of a bulk load's CPU.
+   */
+  private has(cols: readonly unknown[][], row: readonly unknown[]): boolean {
+    if (this.count < LINEAR_SCAN_ROWS) {
+      for (let r = 0; r < this.count; r += 1) {
+        let same = true;
+        for (let i = 0; i < row.length && same; i += 1) same = cols[i]?.[r] === row[i];
+        if (same) return true;
+      }
+      return false;
+    }
+    if (this.seen === undefined) {
+      this.seen = new Set();
+      for (let r = 0; r < this.count; r += 1) this.seen.add(rowKey(cols.map((c) => c[r])));
+    }
+    return this.seen.has(rowKey(row));
   }
 
   get size(): number {
-    return this.seen?.size ?? 0;
+    return this.count;
   }
+}
+
+/** Rows up to which duplicates are found by comparing values (beyond: by key). */
+const LINEAR_SCAN_ROWS = 16;
+
+/** A row as one string that keeps strings, numbers (±Infinity too) and null apart. */
+function rowKey(row: readonly unknown[]): string {
+  return row.map((v) => (v === null ? '\u0002' : typeof v === 'number' ? `\u0003${v}` : typeof v === 'string' ? v : JSON.stringify(v))).join('\u0001');
 }
 
 /** Composite component values laid out in generic slots (see composite.ts). */
