@@ -2,7 +2,8 @@
 // transaction Bundles (the two information batches first, then the patient
 // transactions, --concurrency at a time, default 4) into an empty database; then,
 // in the same run and on the same database, a raw baseline: the same resources'
-// JSON inserted into a plain table with 500-row INSERTs from this process (and a
+// JSON inserted into a plain table with 500-row INSERTs from this process, on one
+// connection (the baseline the issue quotes) and on --concurrency connections (and a
 // variant that also writes 8 index rows per resource), and the patient resources
 // once more straight through the repository in-process (bench/ingest-direct.ts: the
 // write path without the Bundle layer). Prints resources/s, the
@@ -83,10 +84,14 @@ async function inParallel<T>(items: readonly T[], n: number, fn: (item: T) => Pr
   }));
 }
 
-/** The raw baseline: multi-row INSERTs of the same JSON, `indexRows` extra rows per resource. */
-async function rawBaseline(url: string, files: readonly SampleFile[], indexRows: number): Promise<number> {
-  const pool = new pg.Pool({ connectionString: url, max: concurrency });
-  const table = `raw_ingest_${indexRows}`;
+/**
+ * The raw baseline: multi-row INSERTs of the same JSON, `indexRows` extra rows per
+ * resource, `connections` statements at a time. One connection is the method of
+ * shared/research/baselines.md (b) that the issue's "about 16,000 resources/s" refers to.
+ */
+async function rawBaseline(url: string, files: readonly SampleFile[], indexRows: number, connections: number): Promise<number> {
+  const pool = new pg.Pool({ connectionString: url, max: connections });
+  const table = `raw_ingest_${indexRows}_${connections}`;
   await pool.query(`CREATE TABLE ${table} (resource_type text NOT NULL, id uuid NOT NULL, content jsonb NOT NULL, PRIMARY KEY (resource_type, id))`);
   await pool.query(`CREATE TABLE ${table}_index (resource_id uuid NOT NULL, name text NOT NULL, value text NOT NULL)`);
   await pool.query(`CREATE INDEX ON ${table}_index (name, value)`);
@@ -94,7 +99,7 @@ async function rawBaseline(url: string, files: readonly SampleFile[], indexRows:
   const chunks: (typeof rows)[] = [];
   for (let i = 0; i < rows.length; i += 500) chunks.push(rows.slice(i, i + 500));
   const started = performance.now();
-  await inParallel(chunks, concurrency, async (chunk) => {
+  await inParallel(chunks, connections, async (chunk) => {
     const ids = chunk.map(() => randomUUID());
     const client = await pool.connect();
     try {
@@ -157,12 +162,14 @@ try {
 
   const direct = await directRepositoryRate(db.connectionString, sample.patients, concurrency);
   process.stdout.write(`same patient resources straight through the repository (no HTTP, no Bundle processing): ${direct.toFixed(0)} resources/s; HTTP Bundles / direct: ${(ingestRate / direct).toFixed(3)}\n`);
-  const raw = await rawBaseline(db.connectionString, all, 0);
-  const raw8 = await rawBaseline(db.connectionString, all, 8);
-  process.stdout.write(`raw baseline (500-row INSERTs, concurrency ${concurrency}): ${raw.toFixed(0)} resources/s; with 8 index rows each: ${raw8.toFixed(0)} resources/s\n`);
+  const raw1 = await rawBaseline(db.connectionString, all, 0, 1);
+  const raw = await rawBaseline(db.connectionString, all, 0, concurrency);
+  const raw8 = await rawBaseline(db.connectionString, all, 8, concurrency);
+  process.stdout.write(`raw baseline (500-row INSERTs): one connection ${raw1.toFixed(0)} resources/s; ${concurrency} connections ${raw.toFixed(0)} resources/s, with 8 index rows each ${raw8.toFixed(0)} resources/s\n`);
+  const ratio1 = ingestRate / raw1;
   const ratio = ingestRate / raw;
   const ratio8 = ingestRate / raw8;
-  process.stdout.write(`ratio server / raw: ${ratio.toFixed(3)}; server / raw with 8 index rows: ${ratio8.toFixed(3)}\n`);
+  process.stdout.write(`ratio server / raw: one connection ${ratio1.toFixed(3)}; ${concurrency} connections ${ratio.toFixed(3)}, with 8 index rows ${ratio8.toFixed(3)}\n`);
   const summary = {
     date: new Date().toISOString(),
     concurrency,
@@ -173,8 +180,10 @@ try {
     informationBatchSeconds: Number(infoSeconds.toFixed(2)),
     directRepositoryResourcesPerSecond: Math.round(direct),
     ratioToDirectRepository: Number((ingestRate / direct).toFixed(3)),
+    rawOneConnectionResourcesPerSecond: Math.round(raw1),
     rawResourcesPerSecond: Math.round(raw),
     raw8IndexRowsResourcesPerSecond: Math.round(raw8),
+    ratioToRawOneConnection: Number(ratio1.toFixed(3)),
     ratioToRaw: Number(ratio.toFixed(3)),
     ratioToRaw8: Number(ratio8.toFixed(3)),
     serverRssMbIdle: idleRss,
