@@ -77,6 +77,22 @@ async function postBundle(base: string, f: SampleFile): Promise<void> {
   if (failed.length > 0) throw new Error(`${f.name}: ${failed.length} entries failed`);
 }
 
+/** Seconds until no resource waits for its _content rows (store/search/content-index.ts). */
+async function contentCatchUp(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const started = performance.now();
+  try {
+    for (;;) {
+      const r = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE topic = 'search-content'");
+      if ((r.rows[0]?.n ?? 0) === 0) return (performance.now() - started) / 1000;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 async function inParallel<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
   await Promise.all(Array.from({ length: n }, async () => {
@@ -152,6 +168,10 @@ try {
   const infoResources = sample.info.reduce((n, f) => n + f.resources.length, 0);
   process.stdout.write(`ingest over HTTP: ${resources} resources in ${ingestSeconds.toFixed(1)} s = ${ingestRate.toFixed(0)} resources/s (concurrency ${concurrency}; the ${infoResources} entries of the information batches took ${infoSeconds.toFixed(1)} s)\n`);
   const rssAfterIngest = rssMb(server.pid);
+  // _content rows are written in the background (SEARCH_CONTENT_DEFERRED): how long after
+  // the last Bundle until every resource has them.
+  const contentSeconds = await contentCatchUp(db.connectionString);
+  process.stdout.write(`_content rows (written in the background) complete ${contentSeconds.toFixed(1)} s after the last Bundle\n`);
 
   let largestRss = rssAfterIngest;
   if (largest !== undefined) {
@@ -178,6 +198,7 @@ try {
     ingestSeconds: Number(ingestSeconds.toFixed(2)),
     ingestResourcesPerSecond: Math.round(ingestRate),
     informationBatchSeconds: Number(infoSeconds.toFixed(2)),
+    contentIndexCatchUpSeconds: Number(contentSeconds.toFixed(2)),
     directRepositoryResourcesPerSecond: Math.round(direct),
     ratioToDirectRepository: Number((ingestRate / direct).toFixed(3)),
     rawOneConnectionResourcesPerSecond: Math.round(raw1),

@@ -13,6 +13,7 @@ import { createPool } from './store/db.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './store/embedded.js';
 import { migrateLatest, migrationsCurrentCheck } from './store/migrate.js';
 import { ResourceStore } from './store/resource-store.js';
+import { contentIndexWorker } from './store/search/content-index.js';
 
 async function database(config: Config, onLog: (line: string) => void): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
   if (config.databaseUrl !== null) return { url: config.databaseUrl };
@@ -72,8 +73,12 @@ async function main(): Promise<void> {
     baseUrl,
   );
   const callback = app.callback();
+  let lastRequestAt = 0;
+  const contentWorker = contentIndexWorker(pool, log, { intervalMs: config.searchContentIndex ? config.searchContentWorkerIntervalMs : 0, lastActivity: () => lastRequestAt });
+  contentWorker.start();
   compactAfterStart();
   handle = (req, res) => {
+    lastRequestAt = Date.now();
     void callback(req, res);
   };
   log.info({ baseUrl, embeddedDatabase: db.embedded !== undefined }, 'FHIR server listening');
@@ -88,6 +93,7 @@ async function main(): Promise<void> {
       clearTimeout(force);
       void (async () => {
         await auth?.stop();
+        await contentWorker.stop();
         await pool.end();
         await db.embedded?.stop();
         log.info('stopped');

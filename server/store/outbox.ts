@@ -47,7 +47,7 @@ export async function drainOutbox(
   pool: Pool,
   topic: string,
   limit: number,
-  handle: (jobs: readonly OutboxJob[], tx: StoreTransaction) => Promise<void>,
+  handle: (jobs: readonly OutboxJob[], tx: StoreTransaction, client: PoolClient) => Promise<void>,
 ): Promise<{ done: number; error?: unknown }> {
   let ids: string[] = [];
   try {
@@ -55,7 +55,7 @@ export async function drainOutbox(
       const jobs = await claim(client, topic, limit);
       ids = jobs.map((j) => j.id);
       if (jobs.length === 0) return 0;
-      await handle(jobs, new StoreTransaction(client));
+      await handle(jobs, new StoreTransaction(client), client);
       await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]);
       return jobs.length;
     });

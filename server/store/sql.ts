@@ -3,7 +3,7 @@
  * bind parameter; only these constant fragments are spliced into statements.
  */
 
-import { indexDeleteCtes, indexInsertCtes } from './search/index-write-sql.js';
+import { contentQueueCte, indexDeleteCtes, indexInsertCtes } from './search/index-write-sql.js';
 
 /** One timestamp per write, truncated to the millisecond that FHIR instants carry. */
 export const NOW_MS = "date_trunc('milliseconds', clock_timestamp())";
@@ -58,7 +58,7 @@ export function insertManyFirstVersions(mask: number): string {
     SELECT b.resource_type, b.id, 1, ts.t, false, ${stampedContent('b.content', '1', 'ts.t')} FROM ts, batch b ORDER BY b.ord
     ON CONFLICT (resource_type, id) DO NOTHING
     RETURNING sid, resource_type, id, version_id, last_updated, deleted, content
-  )${indexInsertCtes('ins', 5, mask, 'batch')}
+  )${indexInsertCtes('ins', 5, mask, 'batch')}${contentQueueCte('ins', mask)}
   INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content)
   SELECT s.resource_type, s.id, s.version_id, s.last_updated, s.deleted, b.method, s.content
     FROM ins s JOIN batch b ON b.resource_type = s.resource_type AND b.id = s.id
@@ -79,7 +79,7 @@ export function writeNextVersion(mask: number): string {
       FROM ts
      WHERE r.resource_type = $1 AND r.id = $2
     RETURNING r.sid, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
-  )${indexDeleteCtes('cur')}${indexInsertCtes('cur', 7, mask)}
+  )${indexDeleteCtes('cur')}${indexInsertCtes('cur', 7, mask)}${contentQueueCte('cur', mask)}
   ${COPY_TO_HISTORY('cur', '$6::text')}`);
 }
 

@@ -8,6 +8,7 @@ import { createValidator, type Validator } from '../../server/fhir/validation/in
 import { createLogger } from '../../server/log.js';
 import { softwareInfo } from '../../server/software.js';
 import { createPool, type Pool } from '../../server/store/db.js';
+import { contentIndexWorker, drainContentQueue } from '../../server/store/search/content-index.js';
 import { ResourceStore } from '../../server/store/resource-store.js';
 
 let validator: Validator | undefined;
@@ -30,6 +31,8 @@ export interface TestServer {
   /** Server root, e.g. http://127.0.0.1:41234 */
   readonly root: string;
   readonly pool: Pool;
+  /** Resolves once every resource written so far has its `_content` rows (written in the background by default). */
+  contentIndexed(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,8 @@ export async function startTestServer(overrides: Partial<Config> = {}, databaseU
     config.baseUrl ?? `${root}/fhir`,
   );
   const callback = app.callback();
+  const contentWorker = contentIndexWorker(pool, log, { intervalMs: config.searchContentIndex ? config.searchContentWorkerIntervalMs : 0 });
+  contentWorker.start();
   server.on('request', (req, res) => {
     void callback(req, res);
   });
@@ -67,10 +72,12 @@ export async function startTestServer(overrides: Partial<Config> = {}, databaseU
     base: `${root}/fhir`,
     root,
     pool,
+    contentIndexed: () => drainContentQueue(pool, contentWorker),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await auth?.stop();
+      await contentWorker.stop();
       await pool.end();
     },
   };

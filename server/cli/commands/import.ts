@@ -6,7 +6,9 @@ import { expandPaths } from '../../import/import-files.js';
 import { Importer } from '../../import/importer.js';
 import { ImportProgressBar } from '../../import/progress.js';
 import { summaryLines } from '../../import/summary.js';
+import { createLogger } from '../../log.js';
 import { createPool } from '../../store/db.js';
+import { contentIndexWorker, drainContentQueue } from '../../store/search/content-index.js';
 import { ResourceStore } from '../../store/resource-store.js';
 import type { CliCommand } from '../command.js';
 import { openDatabase } from '../database.js';
@@ -74,6 +76,8 @@ export const importCommand: CliCommand = {
       const importer = new Importer(processor, { concurrency: parsed.concurrency, ...(bar === undefined ? {} : { onProgress: (p) => bar.update(p) }) });
       const tally = await importer.run(files);
       bar?.stop();
+      // The server's background worker is not running here: the _content rows are written now.
+      await drainContentQueue(pool, contentIndexWorker(pool, createLogger(ctx.config.logLevel), { intervalMs: 0 }));
       for (const line of summaryLines(tally, (performance.now() - started) / 1000)) ctx.out(line);
       return tally.failed > 0 || tally.filesFailed > 0 || missing.length > 0 ? 1 : 0;
     } finally {

@@ -26,9 +26,10 @@ export function createSearchEngine(store: ResourceStore, config: Config, baseUrl
     maxIncludes: config.searchMaxIncludes,
     explain: config.searchExplain,
   });
-  const indexer = new SearchIndexer(() => provider.registry(), baseUrl, config.searchContentIndex, service.heldTerminology, (r) => {
+  const content = !config.searchContentIndex ? 'off' : config.searchContentDeferred ? 'deferred' : 'inline';
+  const indexer = new SearchIndexer(() => provider.registry(), baseUrl, content, service.heldTerminology, (r) => {
     provider.written(r);
   });
-  const reindexer = new Reindexer(store.reindex(), indexer, () => provider.fresh());
+  const reindexer = new Reindexer(store.reindex(), (r) => indexer.allRows(r), () => provider.fresh());
   return { provider, service, indexer, reindexer };
 }

@@ -9,7 +9,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ReindexItem, ReindexJob, ReindexStore } from '../../store/search/reindex-store.js';
 import type { IndexRows } from '../../store/search/rows.js';
-import type { Indexer } from './index/indexer.js';
 
 const BATCH = 500;
 
@@ -18,13 +17,14 @@ export class Reindexer {
 
   constructor(
     private readonly store: ReindexStore,
-    private readonly indexer: Indexer,
+    /** Every index row of a resource, `_content` included (SearchIndexer.allRows). */
+    private readonly indexRows: (resource: Record<string, unknown> & { resourceType: string }) => IndexRows,
     /** Waits for the parameters in force to be current before a job starts. */
     private readonly fresh: () => Promise<unknown>,
   ) {}
 
   private rows(item: ReindexItem): IndexRows {
-    return this.indexer.rows(JSON.parse(item.json) as Record<string, unknown> & { resourceType: string });
+    return this.indexRows(JSON.parse(item.json) as Record<string, unknown> & { resourceType: string });
   }
 
   /** Starts reindexing every current resource of a type; returns the job at once. */

@@ -42,6 +42,25 @@ export const INDEX_TABLES: readonly TableSpec[] = [
   { table: 'sp_text', columns: [['param', 'int2'], ['tsv', 'text']], select: { tsv: "to_tsvector('simple', t.tsv)" } },
 ];
 
+/** Mask bit (after the tables' bits) of a write whose `_content` rows are left to the background. */
+export const CONTENT_QUEUED = 1 << INDEX_TABLES.length;
+
+/** Outbox topic of resources waiting for their `_content` rows (content-index.ts). */
+export const CONTENT_TOPIC = 'search-content';
+
+/**
+ * `, q_content AS (INSERT INTO outbox …)` when `mask` has CONTENT_QUEUED: one job
+ * naming every resource row that CTE `source` returns (its `sid`), queued in the very
+ * statement that writes them, so the job exists exactly when the write does.
+ */
+export function contentQueueCte(source: string, mask: number): string {
+  if ((mask & CONTENT_QUEUED) === 0) return '';
+  return `,
+  q_content AS (
+    INSERT INTO outbox (topic, payload)
+    SELECT '${CONTENT_TOPIC}', jsonb_build_object('sids', jsonb_agg(sid)) FROM ${source} HAVING count(*) > 0)`;
+}
+
 /** Bit i set when table i of INDEX_TABLES has rows: the statement only writes those. */
 export function indexMask(tables: readonly (readonly unknown[][])[]): number {
   let mask = 0;

@@ -1,4 +1,4 @@
-import { indexMask } from './index-write-sql.js';
+import { CONTENT_QUEUED, indexMask } from './index-write-sql.js';
 import { CLIP } from './values.js';
 
 /**
@@ -116,6 +116,12 @@ export class IndexRows {
   /** kind (1 narrative, 2 content), text for PostgreSQL full-text search */
   readonly text = new Columns<[number, string]>();
 
+  /**
+   * Set when the `_content` rows are left to the background (content-index.ts): the
+   * write statement then queues the resource for them (mask bit CONTENT_QUEUED).
+   */
+  contentDeferred = false;
+
   addComposite(param: number, s: CompositeSlots): void {
     this.composite.add(param, s.s1, s.c1, s.s2, s.c2, s.lo2, s.hi2, s.lo3, s.hi3);
   }
@@ -138,7 +144,7 @@ export class IndexRows {
   /** Which tables have rows (bit i: table i), and the bind values of those tables' columns. */
   statementParts(): { mask: number; values: unknown[][] } {
     const tables = this.tables();
-    const mask = indexMask(tables);
+    const mask = indexMask(tables) | (this.contentDeferred ? CONTENT_QUEUED : 0);
     return { mask, values: tables.filter((_t, i) => (mask & (1 << i)) !== 0).flat() };
   }
 
@@ -169,6 +175,7 @@ export class IndexRows {
       mask |= 1 << t;
       values.push(ord, ...merged);
     }
+    if (all.some((rows) => rows.contentDeferred)) mask |= CONTENT_QUEUED;
     return { mask, values };
   }
 

@@ -38,14 +38,20 @@ export function narrativeText(resource: Record<string, unknown>): string | undef
   return plain === '' ? undefined : plain.slice(0, MAX_CHARS);
 }
 
+/** The words `_content` searches: every string of the resource but identifiers and plumbing, cut at MAX_CHARS. */
+export function contentText(resource: Record<string, unknown>): string | undefined {
+  const parts: string[] = [];
+  collect(resource, parts, { left: MAX_CHARS });
+  const all = parts.join(' ').slice(0, MAX_CHARS);
+  return all === '' ? undefined : all;
+}
+
 export function extractText(rows: IndexRows, resource: Record<string, unknown>, content: boolean): void {
   const narrative = narrativeText(resource);
   if (narrative !== undefined) rows.text.add(TEXT_KIND.narrative, narrative);
   if (!content) return;
-  const parts: string[] = [];
-  collect(resource, parts, { left: MAX_CHARS });
-  const all = parts.join(' ').slice(0, MAX_CHARS);
-  if (all !== '') rows.text.add(TEXT_KIND.content, all);
+  const all = contentText(resource);
+  if (all !== undefined) rows.text.add(TEXT_KIND.content, all);
 }
 
 /** Condition for alias x of sp_text; `kind` is a constant so the partial GIN index applies. */

@@ -99,6 +99,7 @@ describe('search: basics, paging and result parameters', () => {
   });
 
   it('_text and _content search the narrative and the whole resource', async () => {
+    await s.contentIndexed(); // _content rows are written in the background (SEARCH_CONTENT_DEFERRED)
     expect(await ids(s.base, `Patient?_text=zebra${tag.slice(0, 6)}&identifier=${sys}|mrn-5`)).to.deep.equal([patients[5]]);
     expect(await ids(s.base, `Patient?_content=Given4&identifier=${sys}|`)).to.deep.equal([patients[4]]);
   });

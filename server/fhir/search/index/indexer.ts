@@ -15,6 +15,12 @@ export interface Indexer {
 }
 
 /**
+ * Where `_content` rows are written: in the write statement, by the background
+ * worker shortly after (store/search/content-index.ts), or not at all.
+ */
+export type ContentIndexing = 'inline' | 'deferred' | 'off';
+
+/**
  * The indexer of a running server: the current registry (official parameters
  * plus custom SearchParameters, which can change while it runs), its base URL,
  * and the terminology `:in` / `:below` criteria need (none known by default).
@@ -23,7 +29,7 @@ export class SearchIndexer implements Indexer {
   constructor(
     private readonly registry: () => SearchParamRegistry,
     private readonly baseUrl: string,
-    private readonly content: boolean,
+    private readonly content: ContentIndexing,
     private readonly terminology: Terminology = NO_TERMINOLOGY,
     /** Told of every SearchParameter about to be written (custom parameters take effect; 400 if unusable). */
     private readonly onSearchParameter?: (resource: Record<string, unknown>) => void,
@@ -31,7 +37,14 @@ export class SearchIndexer implements Indexer {
 
   rows(resource: Record<string, unknown> & { resourceType: string }): IndexRows {
     if (resource.resourceType === 'SearchParameter') this.onSearchParameter?.(resource);
-    return extractIndexRows(this.registry(), resource, { baseUrl: this.baseUrl, content: this.content });
+    const rows = extractIndexRows(this.registry(), resource, { baseUrl: this.baseUrl, content: this.content === 'inline' });
+    rows.contentDeferred = this.content === 'deferred';
+    return rows;
+  }
+
+  /** Every row of an existing resource, `_content` included (unless off): `$reindex` replaces them all at once. */
+  allRows(resource: Record<string, unknown> & { resourceType: string }): IndexRows {
+    return extractIndexRows(this.registry(), resource, { baseUrl: this.baseUrl, content: this.content !== 'off' });
   }
 
   criteria(resourceType: string, query: string): Promise<Condition[]> {

@@ -1,0 +1,89 @@
+import type { Logger } from 'pino';
+import type { Pool, PoolClient } from './db.js';
+import { drainOutbox, type OutboxJob } from './outbox.js';
+
+export interface OutboxWorkerOptions {
+  /** How often to look for jobs (ms); 0: never (another process does the work). */
+  readonly intervalMs: number;
+  /** When this process last served a request (ms since epoch). */
+  readonly lastActivity?: () => number;
+  /** Jobs claimed (and handled) per transaction. */
+  readonly batchSize?: number;
+  /** While requests come in, the share of this process's time a backlog may take, (0, 1]. */
+  readonly busyShare?: number;
+}
+
+/** Handles a claim of jobs inside the claiming transaction (client: that transaction's connection). */
+export type OutboxHandler = (jobs: readonly OutboxJob[], client: PoolClient) => Promise<void>;
+
+/**
+ * Drains one outbox topic in the background (outbox.ts): every `intervalMs` it claims
+ * jobs `batchSize` at a time until none are ready. Every server process runs one per
+ * topic; `FOR UPDATE SKIP LOCKED` shares the work. While requests keep arriving, a
+ * backlog gets at most `busyShare` of the process's time, so requests keep priority
+ * and the backlog of a burst drains mostly after it; with no requests, full speed.
+ */
+export class OutboxWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  private readonly intervalMs: number;
+  private readonly lastActivity: () => number;
+  private readonly batchSize: number;
+  private readonly busyShare: number;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly topic: string,
+    private readonly handle: OutboxHandler,
+    private readonly log: Logger,
+    options: OutboxWorkerOptions,
+  ) {
+    this.intervalMs = options.intervalMs;
+    this.lastActivity = options.lastActivity ?? (() => 0);
+    this.batchSize = options.batchSize ?? 200;
+    this.busyShare = options.busyShare ?? 0.1;
+  }
+
+  start(): void {
+    if (this.timer !== undefined || this.stopped || this.intervalMs === 0) return;
+    this.timer = setInterval(() => {
+      this.running ??= this.runOnce().then(
+        () => {
+          this.running = undefined;
+        },
+        () => {
+          this.running = undefined;
+        },
+      );
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Drains what is ready now; returns how many jobs were done. */
+  async runOnce(): Promise<number> {
+    let total = 0;
+    let started = Date.now();
+    for (;;) {
+      const { done, error } = await drainOutbox(this.pool, this.topic, this.batchSize, (jobs, _tx, client) => this.handle(jobs, client));
+      if (error !== undefined) {
+        this.log.error({ topic: this.topic, err: error instanceof Error ? error.message : 'unknown error' }, 'background batch failed; will retry');
+        return total;
+      }
+      total += done;
+      if (done < this.batchSize || this.stopped) return total;
+      const busy = Date.now() - this.lastActivity() < 1000;
+      const pause = ((Date.now() - started) * (1 - this.busyShare)) / this.busyShare;
+      await new Promise<void>((r) => (busy ? setTimeout(r, Math.min(5000, pause)) : setImmediate(r)));
+      started = Date.now();
+    }
+  }
+}
