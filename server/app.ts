@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   if (deps.config.authMode === 'smart' && deps.auth === undefined) throw new Error('AUTH_MODE=smart needs the auth setup (prepareAuth)');
   // Behind a reverse proxy (TRUST_PROXY) ctx.secure and ctx.ip come from X-Forwarded-*: oidc-provider then marks its cookies Secure.
   const app = new Koa<AppState>({ proxy: deps.config.trustProxy });
-  const metrics = createMetrics();
+  const metrics = createMetrics(() => deps.store.outboxBacklog());
   // Search engine, conformance (validation) and repository: shared with the bulk importer (fhir/services.ts).
   const services = createFhirServices(deps.store, deps.validator, deps.config, baseUrl);
   const { conformance, repository } = services;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppMiddleware } from './state.js';
 
 /** Per-app Prometheus registry (never the global one, so tests can build many apps). */
@@ -10,9 +10,25 @@ export interface Metrics {
   readonly duration: Histogram<'interaction' | 'method'>;
 }
 
-export function createMetrics(): Metrics {
+/**
+ * `backlog`: jobs waiting in the outbox per topic (audit records, `_content` rows),
+ * read at each scrape: a backlog that keeps growing means background work cannot keep up.
+ */
+export function createMetrics(backlog?: () => Promise<ReadonlyMap<string, number>>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (backlog !== undefined) {
+    new Gauge({
+      name: 'fhir_background_jobs_waiting',
+      help: 'Background jobs waiting in the outbox, by topic (search-content: resources waiting for their _content rows; audit: audit records)',
+      labelNames: ['topic'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const [topic, n] of await backlog()) this.set({ topic }, n);
+      },
+    });
+  }
   return {
     registry,
     requests: new Counter({

@@ -151,6 +151,12 @@ export class ResourceStore {
     return readCurrent(this.pool, resourceType, id);
   }
 
+  /** Jobs waiting in the outbox, by topic (for /metrics). */
+  async outboxBacklog(): Promise<Map<string, number>> {
+    const r = await this.pool.query<{ topic: string; n: number }>('SELECT topic, count(*)::int AS n FROM outbox GROUP BY topic');
+    return new Map(r.rows.map((row) => [row.topic, row.n]));
+  }
+
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredVersion | undefined> {
     const r = await this.pool.query<ReadRow>({ name: 'read-version', text: READ_VERSION, values: [resourceType, id, versionId] });
     const row = r.rows[0];

@@ -36,6 +36,8 @@ describe('search: _content rows written in the background (SEARCH_CONTENT_DEFERR
       expect(await contentRows(s, id)).to.equal(0);
       expect(await pendingJobs(s.pool, CONTENT_TOPIC)).to.be.greaterThan(0);
       expect(await ids(s.base, `Patient?_content=${w}`)).to.deep.equal([]);
+      const metrics = await (await fetch(`${s.root}/metrics`)).text();
+      expect(metrics).to.match(/fhir_background_jobs_waiting\{topic="search-content"\} [1-9]\d*/);
       await s.contentIndexed();
       expect(await pendingJobs(s.pool, CONTENT_TOPIC)).to.equal(0);
       expect(await ids(s.base, `Patient?_content=${w}`)).to.deep.equal([id]);
