@@ -39,6 +39,17 @@ function compactAfterStart(): void {
   gc?.();
 }
 
+/**
+ * Bounds the heap's growth between full collections (HEAP_GROWING_PERCENT). V8's own
+ * rule lets the old generation reach about four times the live data while a bulk load
+ * allocates fast: measured, a 100 MB live set under four concurrent 4.5 MB Bundles grew
+ * to a 440 MB heap and a 560 – 600 MB process; with 100 (double the live data) the
+ * process peaked at 370 MB for about 2 % of throughput. Set before the first request.
+ */
+function boundHeapGrowth(percent: number): void {
+  if (percent > 0) v8.setFlagsFromString(`--heap-growing-percent=${String(percent)}`);
+}
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -49,6 +60,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 /** Reads the environment once, starts the database, HTTP, and shuts down cleanly on SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  boundHeapGrowth(config.heapGrowingPercent);
   checkAuthMode(config);
   const log = createLogger(config.logLevel);
   if (config.authMode === 'none') log.warn({ host: config.host }, 'AUTH_MODE=none: no authentication, no access control and no audit (development only)');

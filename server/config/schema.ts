@@ -152,6 +152,14 @@ export const SETTINGS = {
     max: 3600000,
     doc: 'How often this process looks for resources waiting for their _content rows (ms); 0: never (another process does it).',
   },
+  heapGrowingPercent: {
+    env: 'HEAP_GROWING_PERCENT',
+    type: 'integer',
+    default: 100,
+    min: 0,
+    max: 1000,
+    doc: "How far the JavaScript heap may grow past its live data before the next full garbage collection, in percent (V8's --heap-growing-percent: 100 lets it double). Lower saves memory for a little more collection work; 0 leaves it to V8, which lets the heap reach several times its live data under a bulk load.",
+  },
   shutdownTimeoutMs: {
     env: 'SHUTDOWN_TIMEOUT_MS',
     type: 'integer',
