@@ -187,7 +187,9 @@ export class GuardedAccess implements RequestAccess {
         action = 'C';
         // SMART: an update that creates (upsert) is allowed by the update scope, too.
         const asCreate = canWrite(p, 'c', type, undefined, next, base);
-        decision = asCreate.allowed ? asCreate : canWrite(p, 'u', type, undefined, next, base);
+        const asUpdate = asCreate.allowed ? asCreate : canWrite(p, 'u', type, undefined, next, base);
+        // Refused both ways: the create's reason is the one that names what was asked.
+        decision = asUpdate.allowed ? asUpdate : asCreate;
       } else {
         action = 'U';
         if (!isUnconstrained(decide(p, 'u', type))) previous = await this.version(scope, type, change.id, change.versionId - 1);

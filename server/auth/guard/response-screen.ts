@@ -50,8 +50,12 @@ function screenBundle(bundle: JsonObject, access: GuardedAccess, confined: boole
       counts.hidden += 1;
       changed = true;
       if (responseBundle) {
+        // A write's outcome (it has a location) stands: the write happened, the caller just
+        // may not read the result back (as with return=minimal). Reporting 403 would have a
+        // loader retry a create that succeeded. A read's resource is what was refused.
         const { resource: _removed, ...rest } = e;
-        kept.push({ ...rest, response: { ...(isJsonObject(e['response']) ? e['response'] : {}), status: '403 Forbidden' } });
+        const response = isJsonObject(e['response']) ? e['response'] : {};
+        kept.push(typeof response['location'] === 'string' ? rest : { ...rest, response: { ...response, status: '403 Forbidden' } });
       }
       continue;
     }
