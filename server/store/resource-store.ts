@@ -69,6 +69,11 @@ function toStored(resourceType: string, id: string, row: ReadRow, method: WriteM
 export class StoreTransaction {
   constructor(private readonly client: PoolClient) {}
 
+  /** Throws (SQLSTATE 25P02) when an earlier statement failed and the transaction can only roll back. */
+  async checkUsable(): Promise<void> {
+    await this.client.query('SELECT 1');
+  }
+
   /** Serialises writers that share `key` until this transaction ends. */
   async lock(key: string): Promise<void> {
     await this.client.query(ADVISORY_LOCK, [key]);

@@ -109,8 +109,21 @@ export class TransactionWriter {
   /** Types written so far (the Repository tells the conformance cache after commit, issue #5). */
   readonly writtenTypes = new Set<string>();
 
+  /** Versions written so far (a batch sharing one transaction between entries needs to know whether a failed one wrote). */
+  get versionsWritten(): number {
+    return this.written;
+  }
+
+  private written = 0;
+
+  /** Throws when a failed statement left this transaction able only to roll back. */
+  checkUsable(): Promise<void> {
+    return this.tx.checkUsable();
+  }
+
   private async after<T extends WriteChange>(change: T, hook = this.hook): Promise<T> {
     this.writtenTypes.add(change.resourceType);
+    this.written += 1;
     if (hook !== undefined) await hook(change, this.scope);
     return change;
   }

@@ -44,6 +44,38 @@ describe('Bundles: access control per entry', function () {
     expect(responseEntries(r).map((e) => e.response.status)).to.deep.equal(['201 Created', '403 Forbidden']);
   });
 
+  it('in a batch, an entry refused after its write (a v2 scope restriction) fails alone; a create the token may not read back keeps its 201', async () => {
+    // Batch entries share a transaction in groups (batch.ts); a refusal after the write must not take the others along.
+    const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), alg: 'ES384', kid: 'labs' };
+    const lab = 'http://terminology.hl7.org/CodeSystem/observation-category|laboratory';
+    const scope = `system/Patient.cruds system/Observation.c?category=${lab}`;
+    const { clientId } = await registerClient(s.pool, { name: 'Lab loader', kind: 'backend', redirectUris: [], jwks: { keys: [jwk] }, scope });
+    const config = await discover(s, clientId, client.PrivateKeyJwt(privateKey, { [client.modifyAssertion]: (h) => { h.kid = 'labs'; } }));
+    const labToken = (await client.clientCredentialsGrant(config, { scope })).access_token;
+    const category = (code: string): Record<string, unknown> => ({
+      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code }] }],
+    });
+    const before = await historyRows(s.pool);
+    const r = await withToken(s.base, labToken, {
+      method: 'POST',
+      body: bundle('batch', [
+        post(patient(system, 'lab-1')),
+        post(observation('Patient/x', category('laboratory'))),
+        post(observation('Patient/x', category('vital-signs'))),
+        post(patient(system, 'lab-2')),
+      ]),
+    });
+    expect(r.status).to.equal(200);
+    const entries = responseEntries(r);
+    expect(entries.map((e) => e.response.status)).to.deep.equal(['201 Created', '201 Created', '403 Forbidden', '201 Created']);
+    // Created, but not readable with this token: the outcome without the resource.
+    expect(entries[1]?.response.location).to.match(/^Observation\//);
+    expect(entries[1]?.resource).to.equal(undefined);
+    expect(entries[2]?.response.outcome?.issue[0]?.diagnostics).to.contain('create');
+    expect(await historyRows(s.pool)).to.equal(before + 3);
+  });
+
   it('entries the token may run all run', async () => {
     const r = await postWithToken(bundle('transaction', [post(patient(system, 'fine'))]));
     expect(r.status).to.equal(200);
