@@ -47,6 +47,34 @@ describe('Bundles: batch', () => {
     expect(obs.body?.['subject']).to.deep.equal({ reference: idOf(matched) });
   });
 
+  it('an entry failing in the database rolls back only its group, whose other entries run again on their own', async () => {
+    // A trigger that refuses one marked resource stands in for any database error inside
+    // the transaction that a group of batch entries shares (batch.ts).
+    const marker = `explode-${randomUUID()}`;
+    const fn = `test_refuse_${randomUUID().replaceAll('-', '')}`;
+    await s.pool.query(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.content::text LIKE '%${marker}%' THEN RAISE EXCEPTION 'refused by the test trigger'; END IF;
+        RETURN NEW;
+      END $$`);
+    await s.pool.query(`CREATE TRIGGER ${fn} BEFORE INSERT ON resource FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+    try {
+      // The failing entry in the middle of its group, and last in it (then only COMMIT follows).
+      for (const order of [['db-1', 'db-2', marker, 'db-4'], ['db-1', 'db-2', 'db-3', marker]]) {
+        const values = order.map((v) => `${v}-${randomUUID()}`);
+        const r = await postBundle(s.base, bundle('batch', values.map((v) => post(patient(system, v)))));
+        expect(r.status).to.equal(200);
+        const entries = responseEntries(r);
+        const failing = order.indexOf(marker);
+        expect(entries.map((e) => e.response.status)).to.deep.equal(order.map((_, i) => (i === failing ? '500 Internal Server Error' : '201 Created')));
+        for (const [i, e] of entries.entries()) if (i !== failing) expect((await fhirRequest(`${s.base}/${idOf(e)}`)).status).to.equal(200);
+      }
+    } finally {
+      await s.pool.query(`DROP TRIGGER ${fn} ON resource`);
+      await s.pool.query(`DROP FUNCTION ${fn}()`);
+    }
+  });
+
   it('answers in request order, whatever the processing order (DELETE, POST, PUT, GET)', async () => {
     const id = randomUUID();
     const r = await postBundle(
