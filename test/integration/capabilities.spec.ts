@@ -29,6 +29,9 @@ describe('capabilities', () => {
     expect(rest?.resource).to.have.length(RESOURCE_TYPES.size);
     const patient = rest?.resource.find((x) => x.type === 'Patient');
     expect(patient?.interaction.map((i) => i.code)).to.include.members(['read', 'vread', 'update', 'patch', 'delete', 'create', 'history-instance', 'history-type']);
+    // _content is indexed in the background by default: clients are told.
+    const common = (r.body?.['rest'] as { searchParam: { name: string; documentation?: string }[] }[])[0]?.searchParam ?? [];
+    expect(common.find((p) => p.name === '_content')?.documentation).to.contain('background');
   });
   it('declares SMART security (service code and oauth-uris, as the well-known file) only when tokens are required', async () => {
     const open = await fhirRequest(`${s.base}/metadata`);

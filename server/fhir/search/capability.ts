@@ -53,6 +53,12 @@ export function typeSearchCapabilities(type: string, allTypes: readonly string[]
 export function commonSearchParams(): CapabilityStatementRestResourceSearchParam[] {
   return officialSearchParameters()
     .filter((d) => COMMON_CODES.has(d.code))
-    .map(entry)
+    .map((d) => ({ ...entry(d), ...(COMMON_DOCUMENTATION[d.code] === undefined ? {} : { documentation: COMMON_DOCUMENTATION[d.code] }) }))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
 }
+
+/** What a client should know about how this server answers a common parameter. */
+const COMMON_DOCUMENTATION: Readonly<Record<string, string>> = {
+  _content:
+    'Every string of the resource, PostgreSQL text search (simple configuration). Indexed in the background shortly after each write unless SEARCH_CONTENT_DEFERRED=false: a resource just written can be missing from the results for a moment.',
+};
