@@ -38,10 +38,10 @@ function bindOutcome(links: BundleLinks, e: EntryRequest, o: EntryOutcome): void
 }
 
 /**
- * A batch Bundle (https://hl7.org/fhir/R4/http.html#brules): each entry on its own, in
- * its own database transaction, phase by phase in the spec's order (within a phase the
- * spec makes the order irrelevant, so entries overlap); one entry failing leaves the
- * others alone and gets its own status and OperationOutcome. Entries are independent
+ * A batch Bundle (https://hl7.org/fhir/R4/http.html#brules): each entry as if on its
+ * own, phase by phase in the spec's order (within a phase the spec makes the order
+ * irrelevant, so write entries share transactions in groups and groups overlap); one
+ * entry failing leaves the others alone and gets its own status and OperationOutcome. Entries are independent
  * by the spec's rule, so a reference to another entry's full URL resolves only to an
  * entry already written (otherwise that entry fails with 400). Conditional references
  * are resolved too, although the spec only requires it in transactions.
@@ -70,19 +70,21 @@ export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest
    * writing anything (invalid, refused, no single match) fails alone and the others go
    * on; one that fails after writing, or on a database error, rolls the group back and
    * every entry of the group runs again in its own transaction. Entries in a group
-   * name no other entry (those run afterwards), so outcomes are bound only after commit.
+   * name no other entry (those run afterwards), so outcomes are bound only after commit;
+   * conditional references are resolved per group (BundleLinks.withOwnConditionals).
    */
   const runGroup = async (group: readonly EntryRequest[]): Promise<void> => {
     let results: Map<EntryRequest, EntryOutcome>;
     try {
       results = await deps.repository.transaction(async (writer) => {
+        const groupLinks = links.withOwnConditionals();
         const done = new Map<EntryRequest, EntryOutcome>();
         let failures = 0;
         for (const e of group) {
           const before = writer.versionsWritten;
           try {
             access?.authorizeEntry(e.method, e.url);
-            done.set(e, await executeWrite({ writer, walker: deps.walker, links }, e, newId()));
+            done.set(e, await executeWrite({ writer, walker: deps.walker, links: groupLinks }, e, newId()));
           } catch (err) {
             if (writer.versionsWritten !== before || fromDatabase(err)) throw new GroupAbort(err);
             done.set(e, { kind: 'failed', error: asFhirError(err) });

@@ -41,7 +41,7 @@ export function conditionalReference(value: string): ConditionalReference | unde
  * against the referring entry's own full URL. One instance per processing attempt.
  */
 export class BundleLinks {
-  private readonly bound = new Map<string, LinkTarget>();
+  private readonly bound: Map<string, LinkTarget>;
   private readonly declared: ReadonlySet<string>;
   private readonly conditionals = new Map<string, string>();
   private readonly pending = new Map<string, ConditionalReference>();
@@ -49,8 +49,21 @@ export class BundleLinks {
   constructor(
     private readonly serverBase: string,
     fullUrls: readonly (string | undefined)[],
+    /** Entry bindings to share (withOwnConditionals). */
+    shared?: BundleLinks,
   ) {
-    this.declared = new Set(fullUrls.filter((u): u is string => u !== undefined));
+    this.declared = shared?.declared ?? new Set(fullUrls.filter((u): u is string => u !== undefined));
+    this.bound = shared?.bound ?? new Map<string, LinkTarget>();
+  }
+
+  /**
+   * A view that shares this one's entry bindings but resolves conditional references
+   * for itself. A batch group resolves them inside its own transaction, possibly to a
+   * resource it created and has not committed: no other group may reuse that answer,
+   * and a rollback of the group must take it along.
+   */
+  withOwnConditionals(): BundleLinks {
+    return new BundleLinks(this.serverBase, [], this);
   }
 
   /** Records where the entry with this full URL lives, so links to it can be rewritten. */

@@ -47,18 +47,27 @@ describe('Bundles: batch', () => {
     expect(obs.body?.['subject']).to.deep.equal({ reference: idOf(matched) });
   });
 
-  it('an entry failing in the database rolls back only its group, whose other entries run again on their own', async () => {
-    // A trigger that refuses one marked resource stands in for any database error inside
-    // the transaction that a group of batch entries shares (batch.ts).
-    const marker = `explode-${randomUUID()}`;
-    const fn = `test_refuse_${randomUUID().replaceAll('-', '')}`;
-    await s.pool.query(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+  /** Runs `fn` while a trigger refuses to store any resource whose text holds `marker`: a database error on demand. */
+  async function withRefusingTrigger(marker: string, fn: () => Promise<void>): Promise<void> {
+    // A stand-in for any database error inside the transaction a group of batch entries shares (batch.ts).
+    const name = `test_refuse_${randomUUID().replaceAll('-', '')}`;
+    await s.pool.query(`CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF NEW.content::text LIKE '%${marker}%' THEN RAISE EXCEPTION 'refused by the test trigger'; END IF;
         RETURN NEW;
       END $$`);
-    await s.pool.query(`CREATE TRIGGER ${fn} BEFORE INSERT ON resource FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+    await s.pool.query(`CREATE TRIGGER ${name} BEFORE INSERT ON resource FOR EACH ROW EXECUTE FUNCTION ${name}()`);
     try {
+      await fn();
+    } finally {
+      await s.pool.query(`DROP TRIGGER ${name} ON resource`);
+      await s.pool.query(`DROP FUNCTION ${name}()`);
+    }
+  }
+
+  it('an entry failing in the database rolls back only its group, whose other entries run again on their own', async () => {
+    const marker = `explode-${randomUUID()}`;
+    await withRefusingTrigger(marker, async () => {
       // The failing entry in the middle of its group, and last in it (then only COMMIT follows).
       for (const order of [['db-1', 'db-2', marker, 'db-4'], ['db-1', 'db-2', 'db-3', marker]]) {
         const values = order.map((v) => `${v}-${randomUUID()}`);
@@ -69,10 +78,24 @@ describe('Bundles: batch', () => {
         expect(entries.map((e) => e.response.status)).to.deep.equal(order.map((_, i) => (i === failing ? '500 Internal Server Error' : '201 Created')));
         for (const [i, e] of entries.entries()) if (i !== failing) expect((await fhirRequest(`${s.base}/${idOf(e)}`)).status).to.equal(200);
       }
-    } finally {
-      await s.pool.query(`DROP TRIGGER ${fn} ON resource`);
-      await s.pool.query(`DROP FUNCTION ${fn}()`);
-    }
+    });
+  });
+
+  it('a conditional reference resolved inside a group that is rolled back is resolved again, to what was stored', async () => {
+    const marker = `explode-${randomUUID()}`;
+    const npi = randomUUID();
+    await withRefusingTrigger(marker, async () => {
+      const practitioner = { resourceType: 'Practitioner', identifier: [{ system, value: npi }] };
+      const role = { resourceType: 'PractitionerRole', practitioner: { reference: `Practitioner?identifier=${system}|${npi}` } };
+      // One group: the practitioner (conditional creates go first), its role, then an entry the database refuses.
+      const r = await postBundle(s.base, bundle('batch', [post(practitioner, uuid(), `identifier=${system}|${npi}`), post(role), post(patient(system, marker))]));
+      expect(r.status).to.equal(200);
+      const entries = responseEntries(r);
+      expect(entries.map((e) => e.response.status)).to.deep.equal(['201 Created', '201 Created', '500 Internal Server Error']);
+      const stored = await fhirRequest(`${s.base}/${idOf(entries[1])}`);
+      expect(stored.body?.['practitioner']).to.deep.equal({ reference: idOf(entries[0]) });
+      expect((await fhirRequest(`${s.base}/${idOf(entries[0])}`)).status).to.equal(200);
+    });
   });
 
   it('answers in request order, whatever the processing order (DELETE, POST, PUT, GET)', async () => {
