@@ -15,6 +15,22 @@ export interface ReadDeps {
 
 export const searchUnavailable = (): FhirError => notSupported('Search is not available in Bundle entries on this server');
 
+/** The parameters of a search entry, as the search engine reads them. */
+function searchParams(e: EntryRequest): [string, string][] {
+  return [...new URLSearchParams(e.query ?? '')];
+}
+
+/**
+ * Throws what running the search entry would throw for its parameters (400, or 501
+ * without a search engine), without running it: a transaction checks its search
+ * entries before it commits (https://hl7.org/fhir/R4/http.html#trules: a failure
+ * anywhere fails the whole transaction), though they run after the commit.
+ */
+export async function checkSearchEntry(deps: ReadDeps, e: EntryRequest): Promise<void> {
+  if (deps.search === undefined) throw searchUnavailable();
+  await deps.search.check({ types: [e.resourceType], params: searchParams(e), strict: false });
+}
+
 /**
  * GET [type]?[criteria] through the search engine (https://hl7.org/fhir/R4/http.html#search):
  * the entry's resource is the searchset Bundle, paging links included. `_summary` /
@@ -22,7 +38,7 @@ export const searchUnavailable = (): FhirError => notSupported('Search is not av
  */
 async function searchEntry(deps: ReadDeps, e: EntryRequest, access: EntryAccess | undefined): Promise<EntryOutcome> {
   if (deps.search === undefined) throw searchUnavailable();
-  const params = [...new URLSearchParams(e.query ?? '')];
+  const params = searchParams(e);
   // Confined in SQL like a REST search (the guard still screens the response Bundle).
   const confine = access?.searchConstraint?.bind(access);
   const out = await deps.search.search({ types: [e.resourceType], params, strict: false, path: `/${e.resourceType}`, ...(confine === undefined ? {} : { confine }) });

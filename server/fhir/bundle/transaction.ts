@@ -10,7 +10,7 @@ import { executeWrite, mapLinks, matchOrNone, outcomeIdentity, withConditionals,
 import { conditionalCriteria, criteriaKey, PHASES, phaseEntries } from './entry-order.js';
 import type { EntryRequest } from './entry-request.js';
 import type { LinkWalker } from './link-walker.js';
-import { readEntry } from './read-entry.js';
+import { checkSearchEntry, readEntry } from './read-entry.js';
 import type { EntryAccess, EntryOutcome } from './types.js';
 
 export interface BundleDeps {
@@ -103,10 +103,14 @@ function checkBound(e: EntryRequest, o: EntryOutcome, expected: string | undefin
 /**
  * GET / HEAD inside the transaction: a read sees the transaction's writes and its failure
  * rolls everything back. Searches run on the pool, so they run after the commit (their
- * results include this transaction's writes); older versions are read then too.
+ * results include this transaction's writes), but their parameters are checked before
+ * it; older versions are read then too.
  */
-async function readInTransaction(w: TransactionWriter, e: EntryRequest): Promise<EntryOutcome | undefined> {
-  if (e.id === undefined) return undefined;
+async function readInTransaction(deps: BundleDeps, w: TransactionWriter, e: EntryRequest): Promise<EntryOutcome | undefined> {
+  if (e.id === undefined) {
+    await checkSearchEntry(deps, e); // a search that cannot run fails the transaction before it commits
+    return undefined;
+  }
   const current = await w.current(e.resourceType, e.id);
   if (current === undefined) throw notFound(`${e.resourceType}/${e.id} is not known`);
   const head = e.method === 'HEAD';
@@ -266,7 +270,7 @@ async function attempt(deps: BundleDeps, w: TransactionWriter, entries: readonly
     await guarded(e, slots, async () => settle(e, await executeWrite(ctx, e, id)));
   }
   await plain.flush();
-  for (const e of reads) await guarded(e, slots, () => readInTransaction(w, e));
+  for (const e of reads) await guarded(e, slots, () => readInTransaction(deps, w, e));
   return slots;
 }
 

@@ -89,6 +89,20 @@ export class SearchService {
     return { registry: this.source.registry(), baseUrl: this.settings.baseUrl, terminology: this.terminology, isResourceType };
   }
 
+  /**
+   * Throws what `search` would throw for this input's parameters (400 for a value it
+   * cannot read), without running it: a transaction checks its search entries before
+   * it commits, since they run after.
+   */
+  async check(input: Pick<SearchInput, 'types' | 'params' | 'strict'>): Promise<void> {
+    await this.source.fresh();
+    await parseSearch(input.params, input.types, this.context(), {
+      strict: input.strict,
+      defaultCount: this.settings.defaultCount,
+      maxCount: this.settings.maxCount,
+    });
+  }
+
   async search(input: SearchInput): Promise<SearchOutput> {
     await this.source.fresh();
     const parsed = await parseSearch(input.params, input.types, this.context(), {

@@ -217,6 +217,17 @@ describe('Bundles: transaction', () => {
     expect(searchset.entry.map((e) => `Patient/${e.resource.id}`)).to.deep.equal([idOf(created)]);
   });
 
+  it('a search entry that cannot run fails the transaction before it commits', async () => {
+    const before = await historyRows(s.pool);
+    const r = await postBundle(
+      s.base,
+      bundle('transaction', [post(patient(system, `search-fail-${randomUUID()}`)), { request: { method: 'GET', url: 'Patient?birthdate=not-a-date' } }]),
+    );
+    expect(r.status).to.equal(400);
+    expect(firstIssue(r).expression?.[0]).to.equal('Bundle.entry[1]');
+    expect(await historyRows(s.pool)).to.equal(before);
+  });
+
   it('honours Prefer: return=minimal and return=OperationOutcome for every entry', async () => {
     const minimal = await postBundle(s.base, bundle('transaction', [post(patient(system, 'min'))]), { prefer: 'return=minimal' });
     const [m] = responseEntries(minimal);
