@@ -19,6 +19,7 @@ import { withProviderStorage } from './oidc/provider-storage.js';
 import { SmartContextStore } from './oidc/smart-context.js';
 import { smartConfiguration } from './oidc/well-known.js';
 import { loadOrCreateKeys, type AuthKeys } from './store/key-store.js';
+import { loadSecretBox, type SecretBox } from './users/secret-box.js';
 import { pgAdapter, purgeExpired } from './store/pg-adapter.js';
 import { UserStore } from './store/user-store.js';
 
@@ -89,13 +90,14 @@ export class AuthSetup {
   constructor(
     private readonly deps: AuthSetupDeps,
     private readonly keys: AuthKeys,
+    private readonly box: SecretBox,
   ) {}
 
   layer(repository: Repository, fhirBaseUrl: string): AuthLayer {
     const { config, pool, log } = this.deps;
     const issuer = issuerFor(config, fhirBaseUrl);
     const audit = new AuditWriter(pool, log, { syncCommit: config.auditReadSyncCommit });
-    const users = new UserStore(pool);
+    const users = new UserStore(pool, this.box);
     const contexts = new SmartContextStore(pgAdapter(pool));
     const verifier = new TokenVerifier(pool, fhirBaseUrl, config.authTokenCacheSeconds, log);
     const onRevoke = (tag: string): void => verifier.evict(tag);
@@ -178,7 +180,10 @@ export class AuthSetup {
 
 /** Loads or creates the signing keys and cookie secrets; call once at start-up. */
 export async function prepareAuth(deps: AuthSetupDeps): Promise<AuthSetup> {
-  return new AuthSetup(deps, await loadOrCreateKeys(deps.pool, deps.config.authSigningKeyMaxAgeDays));
+  const box = await loadSecretBox(deps.config);
+  const sealed = await new UserStore(deps.pool, box).sealPlainSecrets();
+  if (sealed > 0) deps.log.info({ sealed }, 'TOTP secrets stored in plain form are now encrypted');
+  return new AuthSetup(deps, await loadOrCreateKeys(deps.pool, deps.config.authSigningKeyMaxAgeDays), box);
 }
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/i;

@@ -54,6 +54,13 @@ export const SETTINGS = {
     doc: 'PostgreSQL (13+) connection string; when unset an embedded PostgreSQL is started under DATA_DIR.',
   },
   dataDir: { env: 'DATA_DIR', type: 'string', default: './.data', doc: 'Directory for the embedded PostgreSQL data.' },
+  authSecretKey: {
+    env: 'AUTH_SECRET_KEY',
+    type: 'string',
+    default: null,
+    secret: true,
+    doc: 'Key (32 bytes, base64) that encrypts the users\' TOTP secrets in the database (AES-256-GCM). When unset, one is created in DATA_DIR/auth-secret.key on first use: fine on one host; processes on several hosts must all be given the same key here.',
+  },
   embeddedPgPort: {
     env: 'EMBEDDED_PG_PORT',
     type: 'integer',

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../server/app.js';
+import { SecretBox } from '../../server/auth/users/secret-box.js';
 import { prepareAuth } from '../../server/auth/auth-setup.js';
 import { loadConfig } from '../../server/config/load.js';
 import type { Config } from '../../server/config/schema.js';
@@ -17,6 +19,13 @@ let validator: Validator | undefined;
 export function sharedValidator(): Validator {
   validator ??= createValidator();
   return validator;
+}
+
+/** The AUTH_SECRET_KEY of this test process (TOTP seeds are sealed with it); CLI runs get it too. */
+export const TEST_SECRET_KEY = randomBytes(32).toString('base64');
+
+export function testSecretBox(): SecretBox {
+  return new SecretBox(Buffer.from(TEST_SECRET_KEY, 'base64'));
 }
 
 export function testDatabaseUrl(): string {
@@ -39,7 +48,7 @@ export interface TestServer {
 /** The real app on a free loopback port, against the test database (or another, already migrated, one). */
 export async function startTestServer(overrides: Partial<Config> = {}, databaseUrl: string = testDatabaseUrl()): Promise<TestServer> {
   // Existing suites call the API without tokens; SMART suites pass { authMode: 'smart' }.
-  const config = loadConfig({}, { logLevel: 'silent', authMode: 'none', ...overrides });
+  const config = loadConfig({}, { logLevel: 'silent', authMode: 'none', authSecretKey: TEST_SECRET_KEY, ...overrides });
   const pool = createPool(databaseUrl, 20);
   // Long keep-alive: validating a large Bundle can hold the event loop for seconds, and the
   // default 5 s idle timeout would then reset connections the test client is about to reuse.

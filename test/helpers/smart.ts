@@ -6,7 +6,7 @@ import { UserStore } from '../../server/auth/store/user-store.js';
 import { hashPassword, newTotpSecret } from '../../server/auth/users/passwords.js';
 import type { Pool } from '../../server/store/db.js';
 import { fhirRequest, type FhirResponse, type RequestOptions } from './http.js';
-import type { TestServer } from './server.js';
+import { testSecretBox, type TestServer } from './server.js';
 
 /** Helpers for SMART on FHIR tests: users, clients, a cookie-keeping browser, the authorization code flow. */
 
@@ -21,7 +21,7 @@ export async function createUser(pool: Pool, role: Role, fhirUser: string, optio
   const username = `${role}-${randomUUID()}`;
   const password = `pw-${randomUUID()}`;
   const totp = options.totp === true ? newTotpSecret(username, 'test') : undefined;
-  const u = await new UserStore(pool).create({
+  const u = await new UserStore(pool, testSecretBox()).create({
     username,
     passwordHash: await hashPassword(password),
     role,

@@ -33,6 +33,9 @@ export async function checkLogin(
     return { ok: false, reason: 'account locked' };
   }
   let ok = await verifyPassword(password, user.passwordHash);
+  // A seed this server cannot decrypt (another AUTH_SECRET_KEY): the sign-in fails, as for a
+  // wrong code, but the audit record says why and it does not count towards a lock-out.
+  if (ok && user.totpUnreadable) return { ok: false, reason: 'the TOTP secret cannot be decrypted with this AUTH_SECRET_KEY' };
   if (ok && user.totpSecret !== null) ok = await verifyTotp(user.totpSecret, code);
   if (!ok) {
     const locked = await users.recordFailure(user.id, policy.threshold, policy.lockSeconds);

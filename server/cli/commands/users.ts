@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { isRole, ROLES } from '../../auth/policy/roles.js';
 import { UserStore } from '../../auth/store/user-store.js';
 import { hashPassword, newTotpSecret } from '../../auth/users/passwords.js';
+import { loadSecretBox } from '../../auth/users/secret-box.js';
 import { createPool } from '../../store/db.js';
 import type { CliCommand, CliContext } from '../command.js';
 import { openDatabase } from '../database.js';
@@ -74,7 +75,7 @@ export const users: CliCommand = {
     const db = await openDatabase(ctx.config);
     const pool = createPool(db.url, 2);
     try {
-      const store = new UserStore(pool);
+      const store = new UserStore(pool, await loadSecretBox(ctx.config));
       if (sub === 'add') return await add(rest, ctx, store);
       if (sub === 'unlock') {
         const ok = rest[0] !== undefined && (await store.unlock(rest[0]));

@@ -6,13 +6,13 @@ import { ClientStore, secretMatches } from '../../../server/auth/store/client-st
 import { UserStore } from '../../../server/auth/store/user-store.js';
 import { verifyPassword } from '../../../server/auth/users/passwords.js';
 import { createPool, type Pool } from '../../../server/store/db.js';
-import { testDatabaseUrl } from '../../helpers/server.js';
+import { TEST_SECRET_KEY, testDatabaseUrl, testSecretBox } from '../../helpers/server.js';
 
 const run = promisify(execFile);
 
 async function cli(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
   return run('npx', ['tsx', 'server/cli/main.ts', ...args], {
-    env: { ...process.env, DATABASE_URL: testDatabaseUrl(), LOG_LEVEL: 'silent', ...env },
+    env: { ...process.env, DATABASE_URL: testDatabaseUrl(), LOG_LEVEL: 'silent', AUTH_SECRET_KEY: TEST_SECRET_KEY, ...env },
     timeout: 60_000,
   });
 }
@@ -50,7 +50,7 @@ describe('CLI: clients and users', function () {
     expect(stdout).to.include(`user ${username} (clinician, Practitioner/p1) created`);
     expect(stdout).to.match(/authenticator: otpauth:\/\/totp\//);
     expect(stdout).to.not.include('correct horse battery');
-    const u = await new UserStore(pool).byUsername(username);
+    const u = await new UserStore(pool, testSecretBox()).byUsername(username);
     expect(u?.displayName).to.equal('Dr Who');
     expect(await verifyPassword('correct horse battery', u?.passwordHash ?? '')).to.equal(true);
     expect(u?.totpSecret).to.be.a('string');

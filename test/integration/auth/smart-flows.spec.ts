@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import * as client from 'openid-client';
 import { checkAuthMode } from '../../../server/auth/auth-setup.js';
 import { currentTotp } from '../../../server/auth/users/passwords.js';
+import { SecretBox } from '../../../server/auth/users/secret-box.js';
 import { loadConfig } from '../../../server/config/load.js';
 import { fhirRequest } from '../../helpers/http.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
@@ -156,6 +157,34 @@ describe('SMART flows: EHR launch, confidential clients, sign-in rules, several 
     expect(noCode.status).to.equal(401);
     const tokens = await authorize(s, { config, redirectUri, scope: 'user/Patient.rs', user: mfa, totp: await currentTotp(mfa.totpSecret ?? '') });
     expect(tokens.access_token).to.be.a('string');
+  });
+
+  it('keeps TOTP seeds encrypted in the database, seals plain ones at start, and refuses a seed sealed with another key', async () => {
+    const app = await registerClient(s.pool, { name: 'Seed app', kind: 'public', redirectUris: [redirectUri] });
+    const config = await discover(s, app.clientId);
+    const mfa = await createUser(s.pool, 'clinician', `Practitioner/seed-${run}`, { totp: true });
+    const column = async (id: string): Promise<string> =>
+      (await s.pool.query<{ totp_secret: string }>('SELECT totp_secret FROM auth_user WHERE id = $1', [id])).rows[0]?.totp_secret ?? '';
+    const stored = await column(mfa.id);
+    expect(stored).to.match(/^v1\./);
+    expect(stored).to.not.include(mfa.totpSecret ?? '-');
+
+    // A seed written in plain form (before sealing existed) is sealed when a server starts, and still works.
+    await s.pool.query('UPDATE auth_user SET totp_secret = $2 WHERE id = $1', [mfa.id, mfa.totpSecret]);
+    const second = await startTestServer({ authMode: 'smart' });
+    try {
+      expect(await column(mfa.id)).to.match(/^v1\./);
+      const tokens = await authorize(s, { config, redirectUri, scope: 'user/Patient.rs', user: mfa, totp: await currentTotp(mfa.totpSecret ?? '') });
+      expect(tokens.access_token).to.be.a('string');
+    } finally {
+      await second.close();
+    }
+
+    // Sealed with another key: the sign-in fails like a wrong code (401 page), not with a server error.
+    await s.pool.query('UPDATE auth_user SET totp_secret = $2 WHERE id = $1', [mfa.id, new SecretBox(randomBytes(32)).seal(mfa.totpSecret ?? '')]);
+    const { browser, html } = await startLogin(s, config);
+    const r = await browser.post(new URL(formAction(html), s.root).href, { username: mfa.username, password: mfa.password, code: await currentTotp(mfa.totpSecret ?? '') });
+    expect(r.status).to.equal(401);
   });
 
   it('treats a sign-in holding U+0000 as a wrong one (401 page), not a failed request', async () => {
