@@ -6,7 +6,7 @@ import * as client from 'openid-client';
 import { providerStorageOn } from '../../../server/auth/oidc/provider-storage.js';
 import { createPool, type Pool } from '../../../server/store/db.js';
 import { fhirRequest } from '../../helpers/http.js';
-import { startTestServer, testDatabaseUrl, type TestServer } from '../../helpers/server.js';
+import { startTestServer, TEST_SECRET_KEY, testDatabaseUrl, type TestServer } from '../../helpers/server.js';
 import { registerClient, withToken } from '../../helpers/smart.js';
 
 /**
@@ -139,7 +139,7 @@ describe('read audits: group commit', function () {
     it('loses no audit record of a read the client saw succeed', async () => {
       pool = createPool(testDatabaseUrl(), 2);
       proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-        env: { ...process.env, DATABASE_URL: testDatabaseUrl(), PORT: '0', LOG_LEVEL: 'info', AUTH_MODE: 'smart', AUDIT_WORKER_INTERVAL_MS: '0' },
+        env: { ...process.env, DATABASE_URL: testDatabaseUrl(), PORT: '0', LOG_LEVEL: 'info', AUTH_MODE: 'smart', AUDIT_WORKER_INTERVAL_MS: '0', AUTH_SECRET_KEY: TEST_SECRET_KEY },
         stdio: ['ignore', 'pipe', 'ignore'],
       });
       const base = await new Promise<string>((resolve, reject) => {
