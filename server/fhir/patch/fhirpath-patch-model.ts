@@ -6,6 +6,7 @@
  * the place at which it will be added/inserted."
  */
 import r4model from 'fhirpath/fhir-context/r4';
+import { OPEN_TYPE_SUFFIXES } from '../model/open-types.js';
 
 /** An element as declared by the model, seen from its parent type. */
 export interface ElementDef {
@@ -42,9 +43,7 @@ const SYSTEM_TYPES: Readonly<Record<string, string>> = {
 };
 
 /** Type suffixes allowed in `Parameters.parameter.value[x]` (the R4 open type list). */
-export const PARAMETER_VALUE_SUFFIXES: ReadonlySet<string> = new Set(
-  r4model.choiceTypePaths['Parameters.parameter.value'] ?? [],
-);
+export const PARAMETER_VALUE_SUFFIXES: ReadonlySet<string> = OPEN_TYPE_SUFFIXES;
 
 export const isPrimitiveType = (type: string): boolean => PRIMITIVES.has(SYSTEM_TYPES[type] ?? type);
 export const isAnonymousType = (type: string): boolean => ANONYMOUS_TYPES.has(type);

@@ -1,4 +1,5 @@
 import { isJsonObject } from '../../model/json-object.js';
+import { OPEN_TYPE_SUFFIXES } from '../../model/open-types.js';
 
 /**
  * Most FHIR invariants are boolean combinations guarded by the presence of an element:
@@ -57,24 +58,14 @@ function unwrap(term: string): string {
   return t;
 }
 
-/**
- * Type names that end a choice element's JSON name (https://hl7.org/fhir/R4/formats.html#choice):
- * `valueQuantity` is `value`, but `periodUnit` and `durationMax` are elements of their own.
- */
-const CHOICE_SUFFIXES: ReadonlySet<string> = new Set([
-  'Base64Binary', 'Boolean', 'Canonical', 'Code', 'Date', 'DateTime', 'Decimal', 'Id', 'Instant', 'Integer', 'Markdown',
-  'Oid', 'PositiveInt', 'String', 'Time', 'UnsignedInt', 'Uri', 'Url', 'Uuid', 'Address', 'Age', 'Annotation', 'Attachment',
-  'CodeableConcept', 'Coding', 'ContactPoint', 'Count', 'Distance', 'Duration', 'HumanName', 'Identifier', 'Money', 'Period',
-  'Quantity', 'Range', 'Ratio', 'Reference', 'SampledData', 'Signature', 'Timing', 'ContactDetail', 'Contributor',
-  'DataRequirement', 'Expression', 'ParameterDefinition', 'RelatedArtifact', 'TriggerDefinition', 'UsageContext', 'Dosage', 'Meta',
-]);
-
 /** Whether JSON key `key` holds element `name`: itself, a choice form, or the `_name` extension twin. */
 function isElementKey(key: string, name: string): boolean {
   const at = key.charCodeAt(0) === 95 ? 1 : 0; // '_': https://hl7.org/fhir/R4/json.html#primitive
   if (!key.startsWith(name, at)) return false;
   const rest = key.length - at - name.length;
-  return rest === 0 || CHOICE_SUFFIXES.has(key.slice(at + name.length));
+  // A choice element's JSON name ends in a type of the open list (formats.html#choice):
+  // `valueQuantity` is `value`, but `periodUnit` and `durationMax` are elements of their own.
+  return rest === 0 || OPEN_TYPE_SUFFIXES.has(key.slice(at + name.length));
 }
 
 /**
