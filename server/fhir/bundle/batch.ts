@@ -20,14 +20,6 @@ const BATCH_PARALLELISM = 4;
  */
 const GROUP_SIZE = 16;
 
-/** A group's shared transaction cannot stand: its entries run again, each on its own. */
-class GroupAbort extends Error {
-  constructor(override readonly cause: unknown) {
-    super('batch group rolled back', { cause });
-    this.name = 'GroupAbort';
-  }
-}
-
 /** Records where a successful write landed, for later entries that (non-conformantly) link to it. */
 function bindOutcome(links: BundleLinks, e: EntryRequest, o: EntryOutcome): void {
   if (o.kind === 'written') {
@@ -41,10 +33,11 @@ function bindOutcome(links: BundleLinks, e: EntryRequest, o: EntryOutcome): void
  * A batch Bundle (https://hl7.org/fhir/R4/http.html#brules): each entry as if on its
  * own, phase by phase in the spec's order (within a phase the spec makes the order
  * irrelevant, so write entries share transactions in groups and groups overlap); one
- * entry failing leaves the others alone and gets its own status and OperationOutcome. Entries are independent
- * by the spec's rule, so a reference to another entry's full URL resolves only to an
- * entry already written (otherwise that entry fails with 400). Conditional references
- * are resolved too, although the spec only requires it in transactions.
+ * entry failing leaves the others alone and gets its own status and OperationOutcome.
+ * Entries are independent by the spec's rule, so a reference to another entry's full
+ * URL resolves only to an entry already written (otherwise that entry fails with 400).
+ * Conditional references are resolved too, although the spec only requires it in
+ * transactions.
  */
 export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest | FhirError)[], access?: EntryAccess): Promise<EntryOutcome[]> {
   const parsed = entries.filter((e): e is EntryRequest => !(e instanceof Error));
@@ -86,7 +79,8 @@ export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest
             access?.authorizeEntry(e.method, e.url);
             done.set(e, await executeWrite({ writer, walker: deps.walker, links: groupLinks }, e, newId()));
           } catch (err) {
-            if (writer.versionsWritten !== before || fromDatabase(err)) throw new GroupAbort(err);
+            // The group's transaction cannot stand: rolled back, its entries run again on their own.
+            if (writer.versionsWritten !== before || fromDatabase(err)) throw err;
             done.set(e, { kind: 'failed', error: asFhirError(err) });
             failures += 1;
           }
@@ -111,8 +105,9 @@ export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest
     const dependent = selected.filter((e) => e.resource !== undefined && deps.walker.collect(e.resource).some((l) => links.namesEntry(l.value, e.fullUrl)));
     const queue = selected.filter((e) => !dependent.includes(e));
     const reads = phase.includes('GET');
+    const size = reads ? 1 : GROUP_SIZE;
     await Promise.all(Array.from({ length: Math.min(BATCH_PARALLELISM, queue.length) }, async () => {
-      for (let group = queue.splice(0, reads ? 1 : GROUP_SIZE); group.length > 0; group = queue.splice(0, reads ? 1 : GROUP_SIZE)) {
+      for (let group = queue.splice(0, size); group.length > 0; group = queue.splice(0, size)) {
         if (reads) for (const e of group) await run(e);
         else await runGroup(group);
       }
