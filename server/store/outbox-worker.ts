@@ -73,7 +73,7 @@ export class OutboxWorker {
     let total = 0;
     let started = Date.now();
     for (;;) {
-      const { done, error } = await drainOutbox(this.pool, this.topic, this.batchSize, (jobs, _tx, client) => this.handle(jobs, client));
+      const { done, error } = await drainOutbox(this.pool, this.topic, this.batchSize, this.handle);
       if (error !== undefined) {
         this.log.error({ topic: this.topic, err: error instanceof Error ? error.message : 'unknown error' }, 'background batch failed; will retry');
         return total;

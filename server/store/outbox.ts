@@ -1,6 +1,5 @@
 import type { Pool, PoolClient, Queryable } from './db.js';
 import { withTransaction } from './db.js';
-import { StoreTransaction } from './resource-store.js';
 
 export { enqueue } from './outbox-enqueue.js';
 
@@ -47,7 +46,7 @@ export async function drainOutbox(
   pool: Pool,
   topic: string,
   limit: number,
-  handle: (jobs: readonly OutboxJob[], tx: StoreTransaction, client: PoolClient) => Promise<void>,
+  handle: (jobs: readonly OutboxJob[], client: PoolClient) => Promise<void>,
 ): Promise<{ done: number; error?: unknown }> {
   let ids: string[] = [];
   try {
@@ -55,7 +54,7 @@ export async function drainOutbox(
       const jobs = await claim(client, topic, limit);
       ids = jobs.map((j) => j.id);
       if (jobs.length === 0) return 0;
-      await handle(jobs, new StoreTransaction(client), client);
+      await handle(jobs, client);
       await client.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [ids]);
       return jobs.length;
     });
