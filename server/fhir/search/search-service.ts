@@ -95,8 +95,13 @@ export class SearchService {
    * it commits, since they run after.
    */
   async check(input: Pick<SearchInput, 'types' | 'params' | 'strict'>): Promise<void> {
+    await this.parse(input);
+  }
+
+  /** The input's parameters read with the parameters now in force. */
+  private async parse(input: Pick<SearchInput, 'types' | 'params' | 'strict'>): Promise<ParsedSearch> {
     await this.source.fresh();
-    await parseSearch(input.params, input.types, this.context(), {
+    return parseSearch(input.params, input.types, this.context(), {
       strict: input.strict,
       defaultCount: this.settings.defaultCount,
       maxCount: this.settings.maxCount,
@@ -104,12 +109,7 @@ export class SearchService {
   }
 
   async search(input: SearchInput): Promise<SearchOutput> {
-    await this.source.fresh();
-    const parsed = await parseSearch(input.params, input.types, this.context(), {
-      strict: input.strict,
-      defaultCount: this.settings.defaultCount,
-      maxCount: this.settings.maxCount,
-    });
+    const parsed = await this.parse(input);
     if (!parsed.explain || !this.settings.explain) return { kind: 'page', parsed, page: await this.run(input, parsed, this.store) };
     const { store, plans } = this.store.explaining();
     await this.run(input, parsed, store);
