@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from '../../store/db.js';
 import type { Role } from '../policy/roles.js';
-import { UnreadableSecretError, type SecretBox } from '../users/secret-box.js';
+import { SEALED_PREFIX, UnreadableSecretError, type SecretBox } from '../users/secret-box.js';
 
 /** A staff or patient account (passwords are scrypt hashes; see users/passwords.ts). */
 export interface UserRecord {
@@ -84,7 +84,8 @@ export class UserStore {
    */
   async sealPlainSecrets(): Promise<number> {
     const r = await this.pool.query<{ id: string; totp_secret: string }>(
-      "SELECT id, totp_secret FROM auth_user WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'v1.%'",
+      'SELECT id, totp_secret FROM auth_user WHERE totp_secret IS NOT NULL AND NOT starts_with(totp_secret, $1)',
+      [SEALED_PREFIX],
     );
     let sealed = 0;
     for (const row of r.rows) {

@@ -3,7 +3,7 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Prefix of a sealed value; anything else in the column is a secret stored before sealing. */
-const SEALED = 'v1.';
+export const SEALED_PREFIX = 'v1.';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -30,13 +30,13 @@ export class SecretBox {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return `${SEALED}${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
+    return `${SEALED_PREFIX}${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url')}`;
   }
 
   /** The plain value; a value stored before sealing is returned as it is. Throws UnreadableSecretError. */
   open(stored: string): string {
     if (!SecretBox.isSealed(stored)) return stored;
-    const raw = Buffer.from(stored.slice(SEALED.length), 'base64url');
+    const raw = Buffer.from(stored.slice(SEALED_PREFIX.length), 'base64url');
     if (raw.length < IV_BYTES + TAG_BYTES) throw new UnreadableSecretError();
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, IV_BYTES));
@@ -48,7 +48,7 @@ export class SecretBox {
   }
 
   static isSealed(stored: string): boolean {
-    return stored.startsWith(SEALED);
+    return stored.startsWith(SEALED_PREFIX);
   }
 }
 
