@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   );
   const callback = app.callback();
   let lastRequestAt = 0;
-  const contentWorker = contentIndexWorker(pool, log, { intervalMs: config.searchContentIndex ? config.searchContentWorkerIntervalMs : 0, lastActivity: () => lastRequestAt });
+  const contentWorker = contentIndexWorker(pool, log, config, () => lastRequestAt);
   contentWorker.start();
   compactAfterStart();
   handle = (req, res) => {

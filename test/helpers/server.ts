@@ -72,7 +72,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, databaseU
     config.baseUrl ?? `${root}/fhir`,
   );
   const callback = app.callback();
-  const contentWorker = contentIndexWorker(pool, log, { intervalMs: config.searchContentIndex ? config.searchContentWorkerIntervalMs : 0 });
+  const contentWorker = contentIndexWorker(pool, log, config);
   contentWorker.start();
   server.on('request', (req, res) => {
     void callback(req, res);

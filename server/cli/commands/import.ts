@@ -77,7 +77,7 @@ export const importCommand: CliCommand = {
       const tally = await importer.run(files);
       bar?.stop();
       // The server's background worker is not running here: the _content rows are written now.
-      await drainContentQueue(pool, contentIndexWorker(pool, createLogger(ctx.config.logLevel), { intervalMs: 0 }));
+      await drainContentQueue(pool, contentIndexWorker(pool, createLogger(ctx.config.logLevel), ctx.config));
       for (const line of summaryLines(tally, (performance.now() - started) / 1000)) ctx.out(line);
       return tally.failed > 0 || tally.filesFailed > 0 || missing.length > 0 ? 1 : 0;
     } finally {

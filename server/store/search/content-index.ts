@@ -11,7 +11,7 @@
 import type { Logger } from 'pino';
 import type { Pool, Queryable } from '../db.js';
 import { pendingJobs, type OutboxJob } from '../outbox.js';
-import { OutboxWorker, type OutboxWorkerOptions } from '../outbox-worker.js';
+import { OutboxWorker } from '../outbox-worker.js';
 import { CONTENT_TOPIC } from './index-write-sql.js';
 import { contentText, TEXT_KIND } from './text.js';
 
@@ -56,9 +56,23 @@ export async function refreshContentRows(db: Queryable, sids: readonly number[])
   );
 }
 
-/** The background worker of this process for queued `_content` rows (an OutboxWorker on CONTENT_TOPIC). */
-export function contentIndexWorker(pool: Pool, log: Logger, options: OutboxWorkerOptions): OutboxWorker {
-  return new OutboxWorker(pool, CONTENT_TOPIC, (jobs, client) => refreshContentRows(client, sidsOf(jobs)), log, { batchSize: 8, ...options });
+/** The settings the worker follows (config/schema.ts). */
+export interface ContentWorkerSettings {
+  readonly searchContentIndex: boolean;
+  readonly searchContentWorkerIntervalMs: number;
+}
+
+/**
+ * The background worker of this process for queued `_content` rows (an OutboxWorker on
+ * CONTENT_TOPIC): every SEARCH_CONTENT_WORKER_INTERVAL_MS once started, never when
+ * `_content` is not indexed at all. `lastActivity`: when this process last served a request.
+ */
+export function contentIndexWorker(pool: Pool, log: Logger, settings: ContentWorkerSettings, lastActivity?: () => number): OutboxWorker {
+  return new OutboxWorker(pool, CONTENT_TOPIC, (jobs, client) => refreshContentRows(client, sidsOf(jobs)), log, {
+    batchSize: 8,
+    intervalMs: settings.searchContentIndex ? settings.searchContentWorkerIntervalMs : 0,
+    ...(lastActivity === undefined ? {} : { lastActivity }),
+  });
 }
 
 /**
