@@ -40,7 +40,7 @@ function cached(key: string, build: () => string): string {
  * one statement: $1, $2 and $4 are parallel arrays of type, id and method
  * (position = `ord`), $3 a JSON array of the contents in the same order (one JSON
  * text costs the client no per-element array escaping), then the index tables in
- * `mask` (indexInsertManyCtes). An id already taken inserts nothing for that
+ * `mask` (indexInsertCtes with a batch). An id already taken inserts nothing for that
  * resource and is missing from RETURNING. One statement for many resources is what
  * makes bulk loads and concurrent creates cheap: the per-statement work (executor
  * start, ten CTEs, commit) is shared instead of paid per resource.

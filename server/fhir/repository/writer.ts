@@ -164,8 +164,9 @@ export class TransactionWriter {
 
   /**
    * Stores prepared creates as version 1, in order, then runs the write hook for each
-   * in that order (the create's own hook if it has one, else the writer's). A taken id or a refusing hook throws PreparedCreateError naming the
-   * create; the caller's transaction then rolls back, as for a single create.
+   * in that order (the create's own hook if it has one, else the writer's). A taken id
+   * or a refusing hook throws PreparedCreateError naming the create; the caller's
+   * transaction then rolls back, as for a single create.
    */
   async createPrepared(batch: readonly PreparedCreate[]): Promise<Written[]> {
     const versions = await this.tx.insertMany(batch.map((p) => p.row));

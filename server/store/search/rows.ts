@@ -150,7 +150,7 @@ export class IndexRows {
 
   /**
    * The bind values of many resources' rows for one multi-row statement
-   * (index-write-sql.ts indexInsertManyCtes): per table with any rows, an `ord`
+   * (index-write-sql.ts indexInsertCtes with a batch): per table with any rows, an `ord`
    * column (1-based position of the resource in `all`) then its own columns.
    */
   static statementPartsOfMany(all: readonly IndexRows[]): { mask: number; values: unknown[][] } {

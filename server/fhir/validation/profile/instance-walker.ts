@@ -55,8 +55,8 @@ export function scopeOf(resource: JsonObject, parent: Scope | undefined, contain
   return { resource, root, refs: { contained: containedMap, bundle }, env: { resource, rootResource: root } };
 }
 
-
 const NO_ITEMS: readonly Item[] = Object.freeze([]);
+
 export class InstanceWalker {
   constructor(
     private readonly defs: DefinitionSource,
