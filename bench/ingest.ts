@@ -20,6 +20,8 @@ import pg from 'pg';
 import { startEmbeddedDatabase } from '../server/store/embedded.js';
 import { directRepositoryRate } from './ingest-direct.js';
 import { migrateLatest } from '../server/store/migrate.js';
+import { pendingJobs } from '../server/store/outbox.js';
+import { CONTENT_TOPIC } from '../server/store/search/content-index.js';
 import { freePort } from '../server/net/free-port.js';
 import { sharedDataDir } from '../test/helpers/shared-data.js';
 
@@ -84,8 +86,7 @@ async function contentCatchUp(url: string): Promise<number> {
   const started = performance.now();
   try {
     for (;;) {
-      const r = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM outbox WHERE topic = 'search-content'");
-      if ((r.rows[0]?.n ?? 0) === 0) return (performance.now() - started) / 1000;
+      if ((await pendingJobs(client, CONTENT_TOPIC)) === 0) return (performance.now() - started) / 1000;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {
