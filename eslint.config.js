@@ -30,7 +30,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    // eslint.config.js and the worker-thread bootstrap (plain JavaScript: it registers the TypeScript loader).
+    files: ['eslint.config.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },
 );

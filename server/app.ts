@@ -12,6 +12,7 @@ import { OPERATIONS } from './fhir/operations/registry.js';
 import { operationDispatcher } from './fhir/rest/operation.js';
 import { fhirRouter, methodNotAllowed, ROUTES } from './fhir/rest/routes.js';
 import { createFhirServices } from './fhir/services.js';
+import type { ValidationThreads } from './fhir/validation/threads/validation-threads.js';
 import type { Validator } from './fhir/validation/index.js';
 import { errorHandler } from './http/error-handler.js';
 import { healthRouter } from './http/health.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   readonly ready: () => Promise<void>;
   /** SMART on FHIR authorization and audit (server/auth); required when AUTH_MODE=smart. */
   readonly auth?: AuthSetup;
+  /** VALIDATION_THREADS (startValidationThreads); without them everything is validated on the request thread. */
+  readonly validationThreads?: ValidationThreads | undefined;
 }
 
 /** Public FHIR base URL without trailing slash. */
@@ -58,7 +61,7 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: deps.config.trustProxy });
   const metrics = createMetrics(() => deps.store.outboxBacklog());
   // Search engine, conformance (validation) and repository: shared with the bulk importer (fhir/services.ts).
-  const services = createFhirServices(deps.store, deps.validator, deps.config, baseUrl);
+  const services = createFhirServices(deps.store, deps.validator, deps.config, baseUrl, deps.validationThreads);
   const { conformance, repository } = services;
   const { service: search, reindexer } = services.search;
   const auth = deps.config.authMode === 'smart' ? deps.auth?.layer(repository, baseUrl) : undefined;

@@ -7,6 +7,7 @@ import { checkAuthMode, prepareAuth } from './auth/auth-setup.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createValidator } from './fhir/validation/index.js';
+import { startValidationThreads } from './fhir/services.js';
 import { createLogger } from './log.js';
 import { softwareInfo } from './software.js';
 import { createPool } from './store/db.js';
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
   const pool = createPool(db.url, config.dbPoolSize);
   const store = new ResourceStore(pool);
+  // The threads load their definitions while this thread loads its own.
+  const validationThreads = startValidationThreads(config, log);
   const validator = createValidator();
   // The base URL may depend on the port the OS picked (PORT=0), so the app is
   // built after listening; until then requests get 503.
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
   const software = softwareInfo();
   const auth = config.authMode === 'smart' ? await prepareAuth({ config, pool, log, softwareName: software.name }) : undefined;
   const app = createApp(
-    { config, store, validator, log, software, ready: migrationsCurrentCheck(pool), ...(auth === undefined ? {} : { auth }) },
+    { config, store, validator, log, software, ready: migrationsCurrentCheck(pool), validationThreads, ...(auth === undefined ? {} : { auth }) },
     baseUrl,
   );
   const callback = app.callback();
@@ -106,6 +109,7 @@ async function main(): Promise<void> {
       void (async () => {
         await auth?.stop();
         await contentWorker.stop();
+        await validationThreads?.stop();
         await pool.end();
         await db.embedded?.stop();
         log.info('stopped');

@@ -319,6 +319,14 @@ export const SETTINGS = {
     default: null,
     doc: 'Profiles every write of a type must conform to, as Type=canonical pairs separated by commas (e.g. Patient=http://pms.example.org/fhir/StructureDefinition/pms-patient).',
   },
+  validationThreads: {
+    env: 'VALIDATION_THREADS',
+    type: 'integer',
+    default: 1,
+    min: 0,
+    max: 64,
+    doc: 'Worker threads that validate the plain creates of Bundles (bulk loads), in parallel with the request thread; each holds its own copy of the definitions (about 100 MB). 0: validate on the request thread.',
+  },
   conformanceRefreshMs: {
     env: 'CONFORMANCE_REFRESH_MS',
     type: 'integer',

@@ -26,6 +26,7 @@ export class ConformanceCache {
   private checkedAt = Number.NEGATIVE_INFINITY;
   private stale = true;
   private inflight: Promise<void> | undefined;
+  private readonly listeners: ((resources: readonly JsonObject[]) => void)[] = [];
 
   constructor(
     private readonly registry: ConformanceRegistry,
@@ -43,6 +44,11 @@ export class ConformanceCache {
     await this.inflight;
   }
 
+  /** Calls `listener` with the resources each time the layer is reloaded (validation threads keep a copy). */
+  onReload(listener: (resources: readonly JsonObject[]) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** After a committed write: resources of these types changed (others are ignored). */
   written(types: Iterable<string>): void {
     for (const t of types) {
@@ -58,5 +64,6 @@ export class ConformanceCache {
     const resources = await this.rows.current(CONFORMANCE_TYPES);
     this.registry.replaceRuntime(new MapLayer(resources));
     this.loadedStamp = stamp;
+    for (const listener of this.listeners) listener(resources);
   }
 }

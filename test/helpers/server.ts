@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../server/app.js';
+import { startValidationThreads } from '../../server/fhir/services.js';
 import { SecretBox } from '../../server/auth/users/secret-box.js';
 import { prepareAuth } from '../../server/auth/auth-setup.js';
 import { loadConfig } from '../../server/config/load.js';
@@ -48,7 +49,8 @@ export interface TestServer {
 /** The real app on a free loopback port, against the test database (or another, already migrated, one). */
 export async function startTestServer(overrides: Partial<Config> = {}, databaseUrl: string = testDatabaseUrl()): Promise<TestServer> {
   // Existing suites call the API without tokens; SMART suites pass { authMode: 'smart' }.
-  const config = loadConfig({}, { logLevel: 'silent', authMode: 'none', authSecretKey: TEST_SECRET_KEY, ...overrides });
+  // Validation threads only where a suite asks for them: each one loads its own definitions.
+  const config = loadConfig({}, { logLevel: 'silent', authMode: 'none', authSecretKey: TEST_SECRET_KEY, validationThreads: 0, ...overrides });
   const pool = createPool(databaseUrl, 20);
   // Long keep-alive: validating a large Bundle can hold the event loop for seconds, and the
   // default 5 s idle timeout would then reset connections the test client is about to reuse.
@@ -57,6 +59,9 @@ export async function startTestServer(overrides: Partial<Config> = {}, databaseU
   const { port } = server.address() as AddressInfo;
   const root = `http://127.0.0.1:${port}`;
   const log = createLogger(config.logLevel);
+  const validationThreads = startValidationThreads(config, log);
+  // Suites that ask for threads test them: every Bundle must go through one, not the fallback.
+  await validationThreads?.ready();
   const auth = config.authMode === 'smart' ? await prepareAuth({ config, pool, log, softwareName: 'fhir-pms-test' }) : undefined;
   const app = createApp(
     {
@@ -66,6 +71,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, databaseU
       log,
       software: softwareInfo(),
       ready: () => Promise.resolve(),
+      validationThreads,
       ...(auth === undefined ? {} : { auth }),
     },
     // BASE_URL (config.baseUrl) lets a second instance share the first one's public base, as processes behind one proxy do.
@@ -87,6 +93,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, databaseU
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await auth?.stop();
       await contentWorker.stop();
+      await validationThreads?.stop();
       await pool.end();
     },
   };

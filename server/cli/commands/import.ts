@@ -1,6 +1,6 @@
 import type { Config } from '../../config/schema.js';
 import { BundleProcessor } from '../../fhir/bundle/bundle-processor.js';
-import { createFhirServices } from '../../fhir/services.js';
+import { createFhirServices, startValidationThreads } from '../../fhir/services.js';
 import { createValidator } from '../../fhir/validation/index.js';
 import { expandPaths } from '../../import/import-files.js';
 import { Importer } from '../../import/importer.js';
@@ -62,9 +62,11 @@ export const importCommand: CliCommand = {
     const db = await openDatabase(ctx.config);
     const pool = createPool(db.url, parsed.concurrency + 2);
     const bar = parsed.progress && process.stderr.isTTY ? new ImportProgressBar() : undefined;
+    const log = createLogger(ctx.config.logLevel);
+    const threads = startValidationThreads(ctx.config, log);
     try {
       const base = serverBase(ctx.config);
-      const services = createFhirServices(new ResourceStore(pool), createValidator(), ctx.config, base);
+      const services = createFhirServices(new ResourceStore(pool), createValidator(), ctx.config, base, threads);
       const processor = new BundleProcessor({
         repository: services.repository,
         search: services.search.service,
@@ -77,11 +79,12 @@ export const importCommand: CliCommand = {
       const tally = await importer.run(files);
       bar?.stop();
       // The server's background worker is not running here: the _content rows are written now.
-      await drainContentQueue(pool, contentIndexWorker(pool, createLogger(ctx.config.logLevel), ctx.config));
+      await drainContentQueue(pool, contentIndexWorker(pool, log, ctx.config));
       for (const line of summaryLines(tally, (performance.now() - started) / 1000)) ctx.out(line);
       return tally.failed > 0 || tally.filesFailed > 0 || missing.length > 0 ? 1 : 0;
     } finally {
       bar?.stop();
+      await threads?.stop();
       await pool.end();
       await db.close();
     }

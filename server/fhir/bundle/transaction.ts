@@ -122,18 +122,26 @@ async function readInTransaction(deps: BundleDeps, w: TransactionWriter, e: Entr
   return undefined; // an older version: history rows never change, read it after the commit
 }
 
+interface Waiting {
+  readonly e: EntryRequest;
+  readonly prepared: PreparedCreate;
+}
+
 /**
  * A run of plain creates (POST without ifNoneExist) waiting to be stored together
  * (TransactionWriter.createPrepared): Synthea-style Bundles are almost all plain
  * creates, and one multi-row statement per few hundred of them is most of what makes
  * a bulk load fast. Every entry still sees the writes of the entries before it, as if
- * all ran one by one: a full run is stored while the next one is prepared (the
+ * all ran one by one: a full run is validated (on a validation thread when there is
+ * one, VALIDATION_THREADS) and stored while the next one is linked and indexed (the
  * statements queue on the transaction's one connection, so anything sent later runs
  * after it), and everything is stored before an entry that is not a plain create, or
- * one whose conditional reference could match a create not yet stored.
+ * one whose conditional reference could match a create not yet stored. No create is
+ * stored before it passes validation, and a failure reported is always that of the
+ * first failing entry.
  */
 class PlainCreates {
-  private readonly waiting: { e: EntryRequest; prepared: PreparedCreate }[] = [];
+  private readonly waiting: Waiting[] = [];
   private readonly waitingTypes = new Set<string>();
   /** The run being stored, and the types it holds; at most one at a time. */
   private storing: Promise<void> | undefined;
@@ -165,20 +173,40 @@ class PlainCreates {
   async add(e: EntryRequest, id: string): Promise<void> {
     const resource = e.resource;
     if (resource === undefined) throw new Error(`entry ${e.index}: POST without a resource passed parsing`);
-    const first = guardedSync(e, () => mapLinks(this.ctx, e, resource));
-    if (this.couldMatchUnstored(first.pending)) await this.flush();
-    await guarded(e, this.slots, async () => {
-      const body = await withConditionals(this.ctx, e, resource, first);
-      this.waiting.push({ e, prepared: this.ctx.writer.prepareCreate(e.resourceType, body, id) });
-      this.waitingTypes.add(e.resourceType);
-      return undefined;
-    });
+    try {
+      const first = guardedSync(e, () => mapLinks(this.ctx, e, resource));
+      if (this.couldMatchUnstored(first.pending)) await this.flush();
+      await guarded(e, this.slots, async () => {
+        const body = await withConditionals(this.ctx, e, resource, first);
+        this.waiting.push({ e, prepared: this.ctx.writer.prepareUnchecked(e.resourceType, body, id) });
+        this.waitingTypes.add(e.resourceType);
+        return undefined;
+      });
+    } catch (err) {
+      await this.earlierFailures();
+      throw err;
+    }
     // One statement's worth at a time, stored while the next is prepared: holding a
     // whole 2,000-entry Bundle's prepared rows (and four such Bundles at once) pushed
     // the server past its memory budget.
     if (this.waiting.length >= MAX_PER_STATEMENT) {
       await this.stored();
       this.storeWaiting();
+    }
+  }
+
+  /**
+   * Before an entry's failure is reported: the failure of an entry before it, if any.
+   * The waiting creates are not validated yet (that happens as their run is stored),
+   * and the transaction must report the first entry that fails, as one by one.
+   */
+  private async earlierFailures(): Promise<void> {
+    await this.stored();
+    const run = this.waiting.splice(0);
+    try {
+      await this.ctx.writer.validatePrepared(run.map((r) => r.prepared));
+    } catch (err) {
+      throw named(run, err);
     }
   }
 
@@ -215,20 +243,28 @@ class PlainCreates {
     this.storing = storing;
   }
 
-  private async store(run: readonly { e: EntryRequest; prepared: PreparedCreate }[]): Promise<void> {
+  /** Validates the run (on a validation thread when one takes it), then stores it. */
+  private async store(run: readonly Waiting[]): Promise<void> {
     let written;
     try {
-      written = await this.ctx.writer.createPrepared(run.map((r) => r.prepared));
+      const prepared = run.map((r) => r.prepared);
+      await this.ctx.writer.validatePrepared(prepared);
+      written = await this.ctx.writer.createPrepared(prepared);
     } catch (err) {
-      if (!(err instanceof PreparedCreateError)) throw err;
-      const at = run[err.index];
-      throw at === undefined ? err : namedEntryError(err.cause, at.e.index, at.e.label);
+      throw named(run, err);
     }
     run.forEach(({ e }, i) => {
       const w = written[i];
       if (w !== undefined) guardedSync(e, () => this.settle(e, { kind: 'written', written: w }));
     });
   }
+}
+
+/** A PreparedCreateError as the error of the entry it names. */
+function named(run: readonly Waiting[], err: unknown): unknown {
+  if (!(err instanceof PreparedCreateError)) return err;
+  const at = run[err.index];
+  return at === undefined ? err : namedEntryError(err.cause, at.e.index, at.e.label);
 }
 
 function guardedSync<T>(e: EntryRequest, fn: () => T): T {

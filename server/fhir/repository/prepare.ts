@@ -1,4 +1,5 @@
 import { invalid, unprocessable } from '../../errors/fhir-error.js';
+import type { Issue } from '../../errors/issue.js';
 import type { Validator } from '../validation/index.js';
 import type { ResourceJson } from './types.js';
 
@@ -9,18 +10,20 @@ export function isJsonObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A request body shaped for storage, and the form it is validated in. */
+export interface Shaped {
+  readonly resource: ResourceJson;
+  /** The resource without an empty meta: an empty object is not valid FHIR JSON. */
+  readonly forValidation: ResourceJson;
+}
+
 /**
- * Makes a request body ready to store: it must be a resource of the URL's type;
- * the server owns `id` and `meta.versionId` / `meta.lastUpdated`
+ * Shapes a request body for storage: it must be a resource of the URL's type; the
+ * server owns `id` and `meta.versionId` / `meta.lastUpdated`
  * (https://hl7.org/fhir/R4/http.html#create), every other meta element (profiles,
- * tags, security labels, source) is kept. Then it must pass validation (422).
+ * tags, security labels, source) is kept. Not validated yet (see prepareForWrite).
  */
-export function prepareForWrite(
-  validator: Validator,
-  resourceType: string,
-  body: unknown,
-  id: string,
-): ResourceJson {
+export function shapeForWrite(resourceType: string, body: unknown, id: string): Shaped {
   if (!isJsonObject(body)) throw invalid('The request body must be a JSON object (a FHIR resource)');
   if (body['resourceType'] !== resourceType) {
     throw invalid(
@@ -39,10 +42,25 @@ export function prepareForWrite(
     if (!SERVER_META.has(k)) keptMeta[k] = v;
   }
   const resource: ResourceJson = { resourceType, id, meta: keptMeta, ...rest };
-  // An empty meta is not valid FHIR JSON (no empty objects), so validate without it.
   const forValidation = Object.keys(keptMeta).length === 0 ? { resourceType, id, ...rest } : resource;
-  const errors = validator.validate(forValidation).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  return { resource, forValidation };
+}
+
+/** Throws 422 with the validation errors of `issues`, if there are any. */
+export function rejectErrors(issues: readonly Issue[]): void {
+  const errors = issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
   if (errors.length > 0) throw unprocessable(errors);
+}
+
+/** Makes a request body ready to store (shapeForWrite); it must pass validation (422). */
+export function prepareForWrite(
+  validator: Validator,
+  resourceType: string,
+  body: unknown,
+  id: string,
+): ResourceJson {
+  const { resource, forValidation } = shapeForWrite(resourceType, body, id);
+  rejectErrors(validator.validate(forValidation));
   return resource;
 }
 

@@ -3,6 +3,7 @@ import type { ResourceStore } from '../../store/resource-store.js';
 import type { HistoryQuery, StoredVersion } from '../../store/types.js';
 import { newId } from '../model/ids.js';
 import type { Validator } from '../validation/index.js';
+import { manyValidator, type ManyValidator } from '../validation/threads/many-validator.js';
 import type { Indexer } from '../search/index/indexer.js';
 import { CreateBatcher } from './create-batcher.js';
 import type { Deleted, Existing, PatchFn, WriteHook, Written } from './types.js';
@@ -25,6 +26,8 @@ export class Repository {
     private readonly validator: Validator,
     /** Turns each resource written into its search index rows (issue #3). */
     private readonly indexer: Indexer,
+    /** The same validation as `validator`, for runs of a Bundle's creates (possibly on validation threads). */
+    private readonly many: ManyValidator = manyValidator(validator),
   ) {
     this.creates = new CreateBatcher((batch) => this.storeCreates(batch));
   }
@@ -60,7 +63,7 @@ export class Repository {
     await this.observer?.beforeWrite();
     let writer: TransactionWriter | undefined;
     const result = await this.store.transaction((tx) => {
-      writer = new TransactionWriter(tx, this.validator, this.indexer).useHook(hook);
+      writer = new TransactionWriter(tx, this.validator, this.indexer, this.many).useHook(hook);
       return fn(writer);
     });
     if (writer !== undefined) this.observer?.committed(writer.writtenTypes);

@@ -7,7 +7,8 @@ import { newId } from '../model/ids.js';
 import type { Indexer } from '../search/index/indexer.js';
 import { IndexRows } from '../../store/search/rows.js';
 import type { Validator } from '../validation/index.js';
-import { isJsonObject, prepareForWrite, stamped } from './prepare.js';
+import { isJsonObject, prepareForWrite, rejectErrors, shapeForWrite, stamped } from './prepare.js';
+import { manyValidator, type ManyItem, type ManyValidator } from '../validation/threads/many-validator.js';
 import type { Deleted, Existing, PatchFn, ResourceJson, WriteChange, WriteHook, WriteScope, Written } from './types.js';
 
 export function written(resource: ResourceJson, v: VersionInfo, created: boolean): Written {
@@ -43,6 +44,8 @@ export function writtenCreate(p: PreparedCreate, v: VersionInfo | undefined): Wr
 export interface PreparedCreate {
   readonly resource: ResourceJson;
   readonly row: NewResource;
+  /** Set while the create still has to pass validation (prepareUnchecked, then validatePrepared). */
+  readonly unchecked?: ManyItem | undefined;
   /** Runs instead of the writer's own hook (creates of several requests batched together each bring theirs). */
   readonly hook?: WriteHook | undefined;
 }
@@ -55,6 +58,24 @@ export interface PreparedCreate {
  */
 export function prepareCreate(validator: Validator, indexer: Indexer, resourceType: string, body: unknown, id: string): PreparedCreate {
   return createOf(indexer, prepareForWrite(validator, resourceType, body, id));
+}
+
+/**
+ * prepareCreate without the validation, which the caller runs later for a whole run
+ * of creates (TransactionWriter.validatePrepared), possibly on a validation thread
+ * while the next run is prepared. The create is not stored before it passes. When
+ * indexing or serialising throws, the validation runs at once: an invalid resource
+ * is reported as invalid, as prepareCreate would.
+ */
+export function prepareUnchecked(validator: Validator, indexer: Indexer, resourceType: string, body: unknown, id: string): PreparedCreate {
+  const { resource, forValidation } = shapeForWrite(resourceType, body, id);
+  try {
+    const { row } = createOf(indexer, resource);
+    return { resource, row, unchecked: { resourceType, content: row.content, resource: forValidation } };
+  } catch (err) {
+    rejectErrors(validator.validate(forValidation));
+    throw err;
+  }
 }
 
 /** A validated resource as a create: its stored text and index rows. */
@@ -92,6 +113,8 @@ export class TransactionWriter {
     private readonly validator: Validator,
     /** Search index rows of each version written (issue #3), in the same statement. */
     private readonly indexer: Indexer,
+    /** The same validation for runs of creates (validatePrepared), possibly on a validation thread. */
+    private readonly many: ManyValidator = manyValidator(validator),
   ) {}
 
   private hook: WriteHook | undefined;
@@ -160,6 +183,34 @@ export class TransactionWriter {
   /** See the function prepareCreate. */
   prepareCreate(resourceType: string, body: unknown, id: string): PreparedCreate {
     return prepareCreate(this.validator, this.indexer, resourceType, body, id);
+  }
+
+  /** See the function prepareUnchecked. */
+  prepareUnchecked(resourceType: string, body: unknown, id: string): PreparedCreate {
+    return prepareUnchecked(this.validator, this.indexer, resourceType, body, id);
+  }
+
+  /**
+   * Validates the creates of `batch` that prepareUnchecked left unchecked, all at
+   * once; throws PreparedCreateError (422) naming the first invalid one.
+   */
+  async validatePrepared(batch: readonly PreparedCreate[]): Promise<void> {
+    const at: number[] = [];
+    const items: ManyItem[] = [];
+    batch.forEach((p, i) => {
+      if (p.unchecked === undefined) return;
+      at.push(i);
+      items.push(p.unchecked);
+    });
+    if (items.length === 0) return;
+    const issues = await this.many.validateMany(items);
+    issues.forEach((found, k) => {
+      try {
+        rejectErrors(found);
+      } catch (err) {
+        throw new PreparedCreateError(at[k] ?? k, err);
+      }
+    });
   }
 
   /**

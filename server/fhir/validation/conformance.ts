@@ -5,6 +5,8 @@ import type { ConformanceRegistry } from '../../terminology/registry.js';
 import type { TerminologyService } from '../../terminology/terminology-service.js';
 import type { Validator } from './index.js';
 import { DEFAULT_POLICY, ProfileValidator, type ProfilePolicy } from './profile-validator.js';
+import { manyValidator, type ManyValidator } from './threads/many-validator.js';
+import type { ValidationThreads } from './threads/validation-threads.js';
 
 /**
  * What one server process knows of conformance resources, shared by the write path,
@@ -16,6 +18,8 @@ export interface Conformance {
   readonly registry: ConformanceRegistry;
   /** Structural + profile validation (the Validator every write goes through). */
   readonly validator: ProfileValidator;
+  /** The same validation for runs of resources (Bundles' plain creates), on the validation threads when there are any. */
+  readonly many: ManyValidator;
   readonly terminology: TerminologyService;
   /** Before using the registry: reload what the database holds if it changed (cheap otherwise). */
   ensureFresh(): Promise<void>;
@@ -26,15 +30,20 @@ export interface Conformance {
 export interface ConformanceOptions {
   readonly refreshMs: number;
   readonly policy?: ProfilePolicy;
+  /** VALIDATION_THREADS: kept in step with what the database holds, like the registry. */
+  readonly threads?: ValidationThreads | undefined;
 }
 
 export function createConformance(structural: Validator, rows: ConformanceRows, options: ConformanceOptions): Conformance {
   const registry = createRegistry();
   const validator = new ProfileValidator(structural, registry, options.policy ?? DEFAULT_POLICY);
   const cache = new ConformanceCache(registry, rows, options.refreshMs);
+  const { threads } = options;
+  if (threads !== undefined) cache.onReload((resources) => threads.setRuntime(resources));
   return {
     registry,
     validator,
+    many: manyValidator(validator, threads),
     terminology: validator.terminology,
     ensureFresh: () => cache.ensureFresh(),
     written: (types) => cache.written(types),

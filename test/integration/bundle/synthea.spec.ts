@@ -61,7 +61,8 @@ describe('Bundles: the whole Synthea sample over HTTP', function () {
     const url = new URL(testDatabaseUrl());
     url.pathname = `/${database}`;
     await migrateLatest(url.toString());
-    s = await startTestServer({}, url.toString());
+    // With a validation thread, as `npm start` runs by default (VALIDATION_THREADS=1).
+    s = await startTestServer({ validationThreads: 1 }, url.toString());
   });
   after(async () => {
     await s.close();
