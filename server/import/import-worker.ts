@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BundleProcessor } from '../fhir/bundle/bundle-processor.js';
 import type { EntryAccess } from '../fhir/bundle/types.js';
 import type { ChunkResult, ClaimedChunk, ImportJobStore, OutboxMessage } from '../store/import-job-store.js';
+import { Periodic } from '../store/periodic.js';
 import { loadChunk } from './import-chunk.js';
 import { totalsOf, type ImportTotals } from './import-totals.js';
 
@@ -32,41 +33,32 @@ export interface ImportWorkerOptions {
  * stays queued for the next tick.
  */
 export class ImportWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly store: ImportJobStore,
     private readonly processor: BundleProcessor,
     private readonly accessFor: ImportAccessFactory,
     private readonly log: Logger,
-    private readonly options: ImportWorkerOptions,
-  ) {}
+    options: ImportWorkerOptions,
+  ) {
+    this.periodic = new Periodic(options.intervalMs, () => this.runOnce());
+  }
 
   start(): void {
-    if (this.timer !== undefined || this.stopped || this.options.intervalMs === 0) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.runOnce().finally(() => {
-        this.running = undefined;
-      });
-    }, this.options.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
   /** Stops claiming; resolves when the chunk being loaded, if any, is done. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** Loads queued chunks until none is left (or the worker is stopped); returns how many. */
   async runOnce(): Promise<number> {
     let n = 0;
     try {
-      while (!this.stopped && (await this.store.claim((c) => this.load(c), (c, results) => this.completed(c, results)))) n += 1;
+      while (!this.periodic.isStopped && (await this.store.claim((c) => this.load(c), (c, results) => this.completed(c, results)))) n += 1;
     } catch (err) {
       // Never the chunk's content (PHI): the job, and the error's message.
       this.log.error({ err: err instanceof Error ? err.message : 'unknown error' }, '$import chunk failed; it stays queued and will be retried');

@@ -92,6 +92,7 @@ async function poll(ctx: AppContext, deps: ImportRouteDeps): Promise<void> {
     ctx.set('X-Progress', `${job.state}: ${String(job.chunksDone)} of ${String(job.chunks)} chunks loaded`);
     ctx.set('Retry-After', '1');
     ctx.status = 202;
+    ctx.body = ''; // async.html: the progress is in the header; Koa would otherwise send "Accepted"
     return;
   }
   const totals = totalsOf(await deps.store.results(job.id), LISTED_FAILURES);
