@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { checkAuthMode, issuerFor, type AuthSetup } from './auth/auth-setup.js';
 import { smartRestSecurity } from './auth/oidc/well-known.js';
 import { authenticate } from './auth/guard/authenticate.js';
+import { importAccess } from './auth/guard/import-access.js';
 import { fhirCors } from './auth/guard/cors.js';
 import type { Config } from './config/schema.js';
 import { FhirError, notFound } from './errors/fhir-error.js';
@@ -10,10 +11,12 @@ import { BundleProcessor } from './fhir/bundle/bundle-processor.js';
 import { buildCapabilityStatement, type SoftwareInfo } from './fhir/capability-statement.js';
 import { OPERATIONS } from './fhir/operations/registry.js';
 import { operationDispatcher } from './fhir/rest/operation.js';
+import { importRoutes } from './fhir/rest/import.js';
 import { fhirRouter, methodNotAllowed, ROUTES } from './fhir/rest/routes.js';
 import { createFhirServices } from './fhir/services.js';
 import type { ValidationThreads } from './fhir/validation/threads/validation-threads.js';
 import type { Validator } from './fhir/validation/index.js';
+import { ImportWorker } from './import/import-worker.js';
 import { errorHandler } from './http/error-handler.js';
 import { healthRouter } from './http/health.js';
 import { responseFormat } from './http/negotiate.js';
@@ -53,8 +56,18 @@ const notFoundFallback: AppMiddleware = async function notFoundFallback(ctx, nex
   if (ctx.status === 404 && ctx.body == null) throw notFound(`No FHIR endpoint at ${ctx.method} ${ctx.path}`);
 };
 
-/** Builds the Koa application; never listens (tests use app.callback()). */
-export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
+/** The Koa application and the background worker that runs its `$import` jobs. */
+export interface AppParts {
+  readonly app: Koa<AppState>;
+  /** Start it next to the other workers (main.ts); IMPORT_WORKER_INTERVAL_MS=0 leaves it idle. */
+  readonly importWorker: ImportWorker;
+}
+
+/**
+ * Builds the Koa application, never listening (tests use app.callback()), and the
+ * `$import` worker on the same repository.
+ */
+export function buildApp(deps: AppDeps, baseUrl: string): AppParts {
   checkAuthMode(deps.config);
   if (deps.config.authMode === 'smart' && deps.auth === undefined) throw new Error('AUTH_MODE=smart needs the auth setup (prepareAuth)');
   // Behind a reverse proxy (TRUST_PROXY) ctx.secure and ctx.ip come from X-Forwarded-*: oidc-provider then marks its cookies Secure.
@@ -67,6 +80,16 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   const auth = deps.config.authMode === 'smart' ? deps.auth?.layer(repository, baseUrl) : undefined;
   const security = deps.config.authMode === 'smart' ? smartRestSecurity(issuerFor(deps.config, baseUrl)) : undefined;
   const capabilityStatement = buildCapabilityStatement(ROUTES, OPERATIONS, baseUrl, deps.software, security);
+  const bundles = new BundleProcessor({ repository, search, serverBase: baseUrl, maxEntries: deps.config.bundleMaxEntries, maxConcurrent: deps.config.bundleMaxConcurrent });
+  const imports = deps.store.imports();
+  // The worker gets a processor of its own: its chunks do not queue behind (or hold up) the BUNDLE_MAX_CONCURRENT posted Bundles.
+  const importWorker = new ImportWorker(
+    imports,
+    new BundleProcessor({ repository, search, serverBase: baseUrl, maxEntries: Math.max(deps.config.bundleMaxEntries, deps.config.importChunkLines) }),
+    auth === undefined ? () => undefined : importAccess(baseUrl),
+    deps.log,
+    { intervalMs: deps.config.importWorkerIntervalMs },
+  );
   const fhir = fhirRouter({
     repository,
     baseUrl,
@@ -74,7 +97,7 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
     historyDefaultCount: deps.config.historyDefaultCount,
     historyMaxCount: deps.config.historyMaxCount,
     search,
-    bundles: new BundleProcessor({ repository, search, serverBase: baseUrl, maxEntries: deps.config.bundleMaxEntries, maxConcurrent: deps.config.bundleMaxConcurrent }),
+    bundles,
     bundleMaxBytes: deps.config.bundleMaxBytes,
     capabilityStatement,
   }, auth?.routeGuard);
@@ -92,8 +115,18 @@ export function createApp(deps: AppDeps, baseUrl: string): Koa<AppState> {
   app.use(negotiate);
   app.use(authenticate(auth?.verifier, baseUrl));
   if (auth !== undefined) app.use(auth.operationGuard);
+  app.use(
+    importRoutes({
+      store: imports,
+      baseUrl,
+      maxBytes: deps.config.importMaxBytes,
+      chunkLines: deps.config.importChunkLines,
+      bundleMaxBytes: deps.config.bundleMaxBytes,
+      bundleMaxEntries: deps.config.bundleMaxEntries,
+    }),
+  );
   app.use(operationDispatcher(OPERATIONS, { repository, validator: conformance.validator, baseUrl, conformance, reindexer }, deps.config.maxBodyBytes));
   app.use(fhir.routes());
   app.use(fhir.allowedMethods({ throw: true, methodNotAllowed, notImplemented: () => new FhirError('methodNotAllowed', 'Not implemented') }));
-  return app;
+  return { app, importWorker };
 }

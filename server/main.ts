@@ -2,7 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createApp, fhirBaseUrl } from './app.js';
+import { buildApp, fhirBaseUrl } from './app.js';
 import { checkAuthMode, prepareAuth } from './auth/auth-setup.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   const baseUrl = fhirBaseUrl(config, port);
   const software = softwareInfo();
   const auth = config.authMode === 'smart' ? await prepareAuth({ config, pool, log, softwareName: software.name }) : undefined;
-  const app = createApp(
+  const { app, importWorker } = buildApp(
     { config, store, validator, log, software, ready: migrationsCurrentCheck(pool), validationThreads, ...(auth === undefined ? {} : { auth }) },
     baseUrl,
   );
@@ -91,6 +91,7 @@ async function main(): Promise<void> {
   let lastRequestAt = 0;
   const contentWorker = contentIndexWorker(pool, log, config, () => lastRequestAt);
   contentWorker.start();
+  importWorker.start();
   compactAfterStart();
   handle = (req, res) => {
     lastRequestAt = Date.now();
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
       clearTimeout(force);
       void (async () => {
         await auth?.stop();
+        await importWorker.stop();
         await contentWorker.stop();
         await validationThreads?.stop();
         await pool.end();

@@ -25,7 +25,7 @@ import { UserStore } from './store/user-store.js';
 
 /**
  * AUTH_MODE=smart wiring. `prepareAuth` (async, at start-up) loads or creates
- * the keys; `AuthSetup.layer` (sync, inside createApp, once the repository
+ * the keys; `AuthSetup.layer` (sync, inside buildApp, once the repository
  * exists) builds the authorization server, the guard and the audit worker.
  */
 export interface AuthLayer {

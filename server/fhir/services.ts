@@ -18,7 +18,7 @@ export interface FhirServices {
 }
 
 /**
- * Wires the services once per process. The server (createApp) and the bulk importer
+ * Wires the services once per process. The server (buildApp) and the bulk importer
  * (npm run cli -- import) both build them here, so a resource loaded from a file is
  * validated, indexed and stored exactly as one sent over HTTP.
  */

@@ -4,7 +4,8 @@ import type { BundleProcessor } from '../fhir/bundle/bundle-processor.js';
 import { isJsonObject } from '../fhir/model/json-object.js';
 import { peekBundleType, type ImportFile } from './import-files.js';
 import { ndjsonChunks, ndjsonEntry, type NdjsonLine } from './ndjson.js';
-import { ImportTally } from './tally.js';
+import { loadNdjsonEntries } from './ndjson-load.js';
+import { entryTypeOf, ImportTally } from './tally.js';
 
 export interface ImportOptions {
   /** Files loaded at the same time (each in its own transaction or batch). */
@@ -29,11 +30,6 @@ const REPORTED_PER_FILE = 5;
 function message(err: unknown): string {
   if (err instanceof FhirError) return `${err.status} ${err.issues.map((i) => i.diagnostics).join('; ')}`;
   return err instanceof Error ? err.message : String(err);
-}
-
-function typeOfEntry(raw: unknown): string {
-  const r = isJsonObject(raw) ? raw['resource'] : undefined;
-  return isJsonObject(r) && typeof r['resourceType'] === 'string' ? r['resourceType'] : 'unknown';
 }
 
 /**
@@ -111,14 +107,15 @@ export class Importer {
       if (failed.length > REPORTED_PER_FILE) this.tally.fail(f.path, `... and ${failed.length - REPORTED_PER_FILE} more failed entries`);
     } catch (err) {
       const entries = isJsonObject(body) && Array.isArray(body['entry']) ? body['entry'] : [];
-      this.tally.addFailed(entries.map(typeOfEntry));
+      this.tally.addFailed(entries.map(entryTypeOf));
       throw err;
     }
   }
 
   /**
    * NDJSON in transactions of `ndjsonChunk` lines: fast, and all-or-nothing per chunk.
-   * When a chunk fails it is loaded again as a batch, so only its bad lines fail.
+   * When a chunk fails on a bad line it is loaded again as a batch, so only its bad
+   * lines fail (loadNdjsonEntries).
    */
   private async ndjsonFile(f: ImportFile, advance: (bytes: number) => void): Promise<void> {
     let reported = 0;
@@ -135,12 +132,7 @@ export class Importer {
         }
       }
       const entries = good.map((l) => ndjsonEntry(l.resource));
-      let result;
-      try {
-        result = await this.processor.process({ resourceType: 'Bundle', type: 'transaction', entry: entries });
-      } catch {
-        result = await this.processor.process({ resourceType: 'Bundle', type: 'batch', entry: entries });
-      }
+      const result = await loadNdjsonEntries(this.processor, entries);
       for (const { index, error } of this.tally.addResult(result)) report(good[index]?.line ?? 0, message(error));
       advance(chunk.reduce((n, l) => n + l.bytes, 0));
     }

@@ -1,5 +1,6 @@
 import type { FhirError } from '../errors/fhir-error.js';
 import type { BundleResult } from '../fhir/bundle/types.js';
+import { isJsonObject } from '../fhir/model/json-object.js';
 
 export interface TypeCounts {
   loaded: number;
@@ -72,4 +73,10 @@ export class ImportTally {
   fail(file: string, reason: string): void {
     this.failures.push({ file, reason });
   }
+}
+
+/** The resource type of a raw Bundle entry, or `unknown`. */
+export function entryTypeOf(raw: unknown): string {
+  const r = isJsonObject(raw) ? raw['resource'] : undefined;
+  return isJsonObject(r) && typeof r['resourceType'] === 'string' ? r['resourceType'] : 'unknown';
 }

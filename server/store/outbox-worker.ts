@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Pool, PoolClient } from './db.js';
 import { drainOutbox, type OutboxJob } from './outbox.js';
+import { Periodic } from './periodic.js';
 
 export interface OutboxWorkerOptions {
   /** How often to look for jobs (ms); 0: never (another process does the work). */
@@ -24,11 +25,7 @@ export type OutboxHandler = (jobs: readonly OutboxJob[], client: PoolClient) => 
  * and the backlog of a burst drains mostly after it; with no requests, full speed.
  */
 export class OutboxWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-
-  private readonly intervalMs: number;
+  private readonly periodic: Periodic;
   private readonly lastActivity: () => number;
   private readonly batchSize: number;
   private readonly busyShare: number;
@@ -40,32 +37,18 @@ export class OutboxWorker {
     private readonly log: Logger,
     options: OutboxWorkerOptions,
   ) {
-    this.intervalMs = options.intervalMs;
+    this.periodic = new Periodic(options.intervalMs, () => this.runOnce());
     this.lastActivity = options.lastActivity ?? (() => 0);
     this.batchSize = options.batchSize ?? 200;
     this.busyShare = options.busyShare ?? 0.1;
   }
 
   start(): void {
-    if (this.timer !== undefined || this.stopped || this.intervalMs === 0) return;
-    this.timer = setInterval(() => {
-      this.running ??= this.runOnce().then(
-        () => {
-          this.running = undefined;
-        },
-        () => {
-          this.running = undefined;
-        },
-      );
-    }, this.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** Drains what is ready now; returns how many jobs were done. */
@@ -79,7 +62,7 @@ export class OutboxWorker {
         return total;
       }
       total += done;
-      if (done < this.batchSize || this.stopped) return total;
+      if (done < this.batchSize || this.periodic.isStopped) return total;
       const busy = Date.now() - this.lastActivity() < 1000;
       const pause = ((Date.now() - started) * (1 - this.busyShare)) / this.busyShare;
       await new Promise<void>((r) => (busy ? setTimeout(r, Math.min(5000, pause)) : setImmediate(r)));

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient, Queryable } from './db.js';
 import { withTransaction } from './db.js';
+import { ImportJobStore } from './import-job-store.js';
 import { historyStatement } from './history-sql.js';
 import { withResourceType } from './resource-json.js';
 import { enqueue } from './outbox-enqueue.js';
@@ -202,6 +203,11 @@ export class ResourceStore {
   /** `$reindex` batches and jobs (issue #3). */
   reindex(): ReindexStore {
     return new ReindexStore(this.pool);
+  }
+
+  /** Jobs and chunks of the asynchronous `$import` (issue #4). */
+  imports(): ImportJobStore {
+    return new ImportJobStore(this.pool);
   }
 
   /** The stored conformance resources, for the validator's cache (issue #5). */

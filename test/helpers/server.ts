@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../server/app.js';
+import { buildApp } from '../../server/app.js';
 import { startValidationThreads } from '../../server/fhir/services.js';
 import { SecretBox } from '../../server/auth/users/secret-box.js';
 import { prepareAuth } from '../../server/auth/auth-setup.js';
@@ -43,6 +43,8 @@ export interface TestServer {
   readonly pool: Pool;
   /** Resolves once every resource written so far has its `_content` rows (written in the background by default). */
   contentIndexed(): Promise<void>;
+  /** Runs this server's `$import` worker once, now (with IMPORT_WORKER_INTERVAL_MS=0 it runs only then); chunks loaded. */
+  runImports(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -63,7 +65,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, databaseU
   // Suites that ask for threads test them: every Bundle must go through one, not the fallback.
   await validationThreads?.ready();
   const auth = config.authMode === 'smart' ? await prepareAuth({ config, pool, log, softwareName: 'fhir-pms-test' }) : undefined;
-  const app = createApp(
+  const { app, importWorker } = buildApp(
     {
       config,
       store: new ResourceStore(pool),
@@ -80,6 +82,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, databaseU
   const callback = app.callback();
   const contentWorker = contentIndexWorker(pool, log, config);
   contentWorker.start();
+  importWorker.start();
   server.on('request', (req, res) => {
     void callback(req, res);
   });
@@ -88,10 +91,12 @@ export async function startTestServer(overrides: Partial<Config> = {}, databaseU
     root,
     pool,
     contentIndexed: () => drainContentQueue(pool, contentWorker),
+    runImports: () => importWorker.runOnce(),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await auth?.stop();
+      await importWorker.stop();
       await contentWorker.stop();
       await validationThreads?.stop();
       await pool.end();

@@ -1,0 +1,30 @@
+import { AUDIT_TOPIC, type AuditRecord } from '../../audit/audit-record.js';
+import type { ImportAccessFactory } from '../../import/import-worker.js';
+import { principalFromJson } from '../policy/import-policy.js';
+import { GuardedAccess } from './guarded-access.js';
+
+/**
+ * The access of a running `$import` job (AUTH_MODE=smart): the submitter's grant as
+ * stored at intake, in a GuardedAccess like the one of their request, so each entry
+ * is authorized and each write checked and audited (with the submission's request
+ * id) exactly as for `POST /fhir`. The job runs with the grant it was submitted
+ * with: revoking the token later does not stop a job already accepted (cancel it).
+ */
+export function importAccess(baseUrl: string): ImportAccessFactory {
+  return (stored, requestId) => {
+    // A job stored without a principal (submitted with AUTH_MODE=none) gets no scopes: every entry is refused.
+    const principal = principalFromJson(stored) ?? { kind: 'system', clientId: 'unknown', scopes: [], tokenHash: 'none', expiresAt: 0 };
+    const access = new GuardedAccess(principal, { baseUrl, requestId, address: '' });
+    access.interaction = 'operation:import';
+    return {
+      entries: access,
+      completed(jobId, totals) {
+        const record: AuditRecord = {
+          ...access.record('E', totals.failed > 0 ? '4' : '0'),
+          description: `$import job ${jobId} finished: ${String(totals.loaded)} loaded, ${String(totals.skipped)} skipped, ${String(totals.failed)} failed`,
+        };
+        return { topic: AUDIT_TOPIC, payload: record };
+      },
+    };
+  };
+}

@@ -1,0 +1,73 @@
+import { FhirError, invalid } from '../errors/fhir-error.js';
+import { toOperationOutcome } from '../errors/outcome.js';
+import type { BundleProcessor } from '../fhir/bundle/bundle-processor.js';
+import type { EntryAccess } from '../fhir/bundle/types.js';
+import type { ChunkResult, ClaimedChunk, ImportFailure } from '../store/import-job-store.js';
+import { lineId, ndjsonEntry, parseNdjsonLine, type NdjsonLine } from './ndjson.js';
+import { loadNdjsonEntries } from './ndjson-load.js';
+import { entryTypeOf, ImportTally } from './tally.js';
+import { isJsonObject } from '../fhir/model/json-object.js';
+
+type Failure = ImportFailure;
+
+const outcomeOf = (err: FhirError): unknown => toOperationOutcome(err.issues);
+
+function resultOf(tally: ImportTally, failures: readonly Failure[]): ChunkResult {
+  return { counts: Object.fromEntries(tally.byType), failures };
+}
+
+/**
+ * One NDJSON chunk of an `$import` job: each line's number is counted from the
+ * chunk's first line, lines without an id get the id lineId() derives for them (so
+ * loading the chunk again after a crash rewrites the same resources instead of
+ * creating them twice), and the chunk goes through loadNdjsonEntries, as the CLI's.
+ */
+async function loadNdjson(processor: BundleProcessor, chunk: ClaimedChunk, access: EntryAccess | undefined): Promise<ChunkResult> {
+  const tally = new ImportTally();
+  const failures: Failure[] = [];
+  const good: Extract<NdjsonLine, { resource: unknown }>[] = [];
+  chunk.body.split('\n').forEach((text, i) => {
+    if (text.trim() === '') return;
+    const parsed = parseNdjsonLine(text, chunk.firstLine + i);
+    if ('error' in parsed) {
+      tally.addFailed(['unknown']);
+      failures.push({ line: parsed.line, outcome: outcomeOf(invalid(`line ${String(parsed.line)}: ${parsed.error}`)) });
+    } else {
+      good.push(parsed);
+    }
+  });
+  if (good.length > 0) {
+    const entries = good.map((l) => ndjsonEntry(l.resource, lineId(chunk.jobId, l.line)));
+    const result = await loadNdjsonEntries(processor, entries, access);
+    const failed = tally.addResult(result);
+    // A line that failed on the database, not on its content, is not reported: the chunk is run again.
+    const broken = failed.find((f) => f.error.status >= 500);
+    if (broken !== undefined) throw broken.error;
+    for (const { index, error } of failed) failures.push({ line: good[index]?.line ?? 0, outcome: outcomeOf(error) });
+  }
+  failures.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return resultOf(tally, failures);
+}
+
+/**
+ * A Bundle job (one chunk): processed as if posted to the base. A transaction that
+ * fails is reported once, with the OperationOutcome naming its failing entry, and
+ * all its entries counted failed; a batch reports each failed entry by its index.
+ */
+async function loadBundle(processor: BundleProcessor, chunk: ClaimedChunk, access: EntryAccess | undefined): Promise<ChunkResult> {
+  const tally = new ImportTally();
+  const body: unknown = JSON.parse(chunk.body);
+  try {
+    const failed = tally.addResult(await processor.process(body, access));
+    return resultOf(tally, failed.map(({ index, error }) => ({ entry: index, outcome: outcomeOf(error) })));
+  } catch (err) {
+    if (!(err instanceof FhirError) || err.status >= 500) throw err;
+    tally.addFailed((isJsonObject(body) && Array.isArray(body['entry']) ? (body['entry'] as unknown[]) : []).map(entryTypeOf));
+    return resultOf(tally, [{ outcome: outcomeOf(err) }]);
+  }
+}
+
+/** Loads one claimed chunk through the Bundle processor, with the submitter's access. */
+export function loadChunk(processor: BundleProcessor, chunk: ClaimedChunk, access: EntryAccess | undefined): Promise<ChunkResult> {
+  return chunk.format === 'ndjson' ? loadNdjson(processor, chunk, access) : loadBundle(processor, chunk, access);
+}

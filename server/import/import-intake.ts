@@ -1,0 +1,105 @@
+import { Readable } from 'node:stream';
+import { FhirError, invalid } from '../errors/fhir-error.js';
+import { isJsonObject } from '../fhir/model/json-object.js';
+import type { ChunkSink } from '../store/import-job-store.js';
+import { numberedLines, parseNdjsonLine } from './ndjson.js';
+
+/**
+ * The submitter's permissions, checked at intake so a refused body is not stored at
+ * all (403 for the whole request). The worker checks every entry and write again
+ * when it runs them.
+ */
+export interface IntakeAccess {
+  /** Throws 403 unless the caller may create and update this type. */
+  type(resourceType: string): void;
+  /** Throws 403 unless the caller may run this Bundle entry (its method and URL). */
+  entry(method: string, url: string): void;
+}
+
+export interface IntakeLimits {
+  /** Largest body (IMPORT_MAX_BYTES); over it, 413. */
+  readonly maxBytes: number;
+  /** NDJSON lines per chunk (each chunk one transaction). */
+  readonly chunkLines: number;
+}
+
+const tooLarge = (max: number): FhirError =>
+  new FhirError('tooLarge', `The import body is larger than the limit of ${String(max)} bytes (IMPORT_MAX_BYTES)`);
+
+/** The body's bytes, refused with 413 as soon as they pass `max` (never more is read). */
+async function* limited(input: AsyncIterable<Buffer | string>, max: number): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const part of input) {
+    const buf = typeof part === 'string' ? Buffer.from(part) : part;
+    n += buf.length;
+    if (n > max) throw tooLarge(max);
+    yield buf;
+  }
+}
+
+/**
+ * NDJSON (https://hl7.org/fhir/R4/nd-json.html) from a stream into chunks of
+ * `chunkLines` resource lines, never the whole body in memory. Each line's type is
+ * authorized; lines that are not JSON or not resources are stored as they are and
+ * reported, by line number, when the job runs (the rest still loads). Returns the
+ * number of lines; a body without any resource line is 400.
+ */
+export async function ndjsonIntake(input: AsyncIterable<Buffer | string>, sink: ChunkSink, access: IntakeAccess, limits: IntakeLimits): Promise<number> {
+  const allowed = new Set<string>();
+  let lines: string[] = [];
+  let firstLine = 1;
+  let pending = 0;
+  let last = 0;
+  let resources = 0;
+  for await (const { line, text } of numberedLines(Readable.from(limited(input, limits.maxBytes)))) {
+    last = line;
+    if (lines.length === 0) firstLine = line;
+    lines.push(text);
+    if (text.trim() === '') continue;
+    const parsed = parseNdjsonLine(text, line);
+    if ('resource' in parsed) {
+      resources += 1;
+      const type = parsed.resource.resourceType;
+      if (!allowed.has(type)) {
+        access.type(type);
+        allowed.add(type);
+      }
+    }
+    pending += 1;
+    if (pending >= limits.chunkLines) {
+      await sink(firstLine, lines.join('\n'));
+      lines = [];
+      pending = 0;
+    }
+  }
+  if (pending > 0) await sink(firstLine, lines.join('\n'));
+  if (resources === 0) throw invalid('The import body has no NDJSON line holding a FHIR resource');
+  return last;
+}
+
+/**
+ * A Bundle of type batch or transaction (as `POST [base]` takes,
+ * http.html#transaction), parsed, checked and stored as one chunk: a transaction is
+ * all or nothing and batch entries may refer to earlier ones, so it is not split.
+ * Every entry is authorized from its method and URL, writes also by type.
+ */
+export async function bundleIntake(body: unknown, sink: ChunkSink, access: IntakeAccess, maxEntries: number): Promise<number> {
+  if (!isJsonObject(body) || body['resourceType'] !== 'Bundle') throw invalid('$import takes NDJSON, or a Bundle of type batch or transaction', ['Bundle']);
+  const kind = body['type'];
+  if (kind !== 'batch' && kind !== 'transaction') throw invalid(`Bundle.type must be batch or transaction, not ${JSON.stringify(kind ?? 'missing')}`, ['Bundle.type']);
+  const entries = body['entry'] ?? [];
+  if (!Array.isArray(entries)) throw invalid('Bundle.entry must be an array', ['Bundle.entry']);
+  if (entries.length === 0) throw invalid('The Bundle has no entries', ['Bundle.entry']);
+  if (entries.length > maxEntries) {
+    throw new FhirError('tooLarge', `The Bundle has ${String(entries.length)} entries; at most ${String(maxEntries)} are accepted (BUNDLE_MAX_ENTRIES)`);
+  }
+  for (const raw of entries) {
+    const request = isJsonObject(raw) ? raw['request'] : undefined;
+    const resource = isJsonObject(raw) ? raw['resource'] : undefined;
+    if (!isJsonObject(request) || typeof request['method'] !== 'string' || typeof request['url'] !== 'string') continue; // fails on its own when run
+    access.entry(request['method'], request['url']);
+    if (isJsonObject(resource) && typeof resource['resourceType'] === 'string' && (request['method'] === 'POST' || request['method'] === 'PUT')) access.type(resource['resourceType']);
+  }
+  await sink(0, JSON.stringify(body));
+  return entries.length;
+}

@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import type { BundleProcessor } from '../fhir/bundle/bundle-processor.js';
+import type { EntryAccess } from '../fhir/bundle/types.js';
+import type { ChunkResult, ClaimedChunk, ImportJobStore, OutboxMessage } from '../store/import-job-store.js';
+import { Periodic } from '../store/periodic.js';
+import { loadChunk } from './import-chunk.js';
+import { totalsOf, type ImportTotals } from './import-totals.js';
+
+/**
+ * What a job may do, rebuilt from the submitter's grant stored with it (AUTH_MODE=smart;
+ * server/auth/guard/import-access.ts): every entry is authorized and every write
+ * checked and audited as it would be for `POST /fhir` with the submitter's token.
+ */
+export interface ImportJobAccess {
+  readonly entries: EntryAccess;
+  /** The audit record of the finished job. */
+  completed(jobId: string, totals: ImportTotals): OutboxMessage;
+}
+
+/** Undefined when there is no access control (AUTH_MODE=none). */
+export type ImportAccessFactory = (principal: unknown, requestId: string) => ImportJobAccess | undefined;
+
+export interface ImportWorkerOptions {
+  /** How often to look for queued chunks (IMPORT_WORKER_INTERVAL_MS); 0: never (another process does). */
+  readonly intervalMs: number;
+}
+
+/**
+ * Runs `$import` jobs in the background, in every server process: each tick claims
+ * queued chunks one at a time until none is left (ImportJobStore.claim; processes
+ * share the work through SKIP LOCKED) and loads each through the Bundle processor
+ * with the submitter's access. A chunk that cannot be loaded now (the database gone)
+ * stays queued for the next tick.
+ */
+export class ImportWorker {
+  private readonly periodic: Periodic;
+
+  constructor(
+    private readonly store: ImportJobStore,
+    private readonly processor: BundleProcessor,
+    private readonly accessFor: ImportAccessFactory,
+    private readonly log: Logger,
+    options: ImportWorkerOptions,
+  ) {
+    this.periodic = new Periodic(options.intervalMs, () => this.runOnce());
+  }
+
+  start(): void {
+    this.periodic.start();
+  }
+
+  /** Stops claiming; resolves when the chunk being loaded, if any, is done. */
+  stop(): Promise<void> {
+    return this.periodic.stop();
+  }
+
+  /** Loads queued chunks until none is left (or the worker is stopped); returns how many. */
+  async runOnce(): Promise<number> {
+    let n = 0;
+    try {
+      while (!this.periodic.isStopped && (await this.store.claim((c) => this.load(c), (c, results) => this.completed(c, results)))) n += 1;
+    } catch (err) {
+      // Never the chunk's content (PHI): the job, and the error's message.
+      this.log.error({ err: err instanceof Error ? err.message : 'unknown error' }, '$import chunk failed; it stays queued and will be retried');
+    }
+    return n;
+  }
+
+  private load(chunk: ClaimedChunk): Promise<ChunkResult> {
+    return loadChunk(this.processor, chunk, this.accessFor(chunk.principal, chunk.requestId)?.entries);
+  }
+
+  private completed(chunk: ClaimedChunk, results: readonly ChunkResult[]): OutboxMessage | undefined {
+    const totals = totalsOf(results);
+    this.log.info({ job: chunk.jobId, loaded: totals.loaded, skipped: totals.skipped, failed: totals.failed }, '$import job done');
+    return this.accessFor(chunk.principal, chunk.requestId)?.completed(chunk.jobId, totals);
+  }
+}

@@ -1,0 +1,95 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
+import * as client from 'openid-client';
+import { firstIssue } from '../../helpers/http.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { discover, registerClient, withToken } from '../../helpers/smart.js';
+import { countByIdentifier } from '../bundle/helpers.js';
+import { failures, importJobCount, ndjson, param, statusUrl, typeCounts } from './async-helpers.js';
+
+const LAB = 'http://terminology.hl7.org/CodeSystem/observation-category';
+
+/** `$import` under SMART (AUTH_MODE=smart): who may submit, whose writes the job may make, who may see the job. */
+describe('Asynchronous $import: access control and audit', function () {
+  this.timeout(60_000);
+  let s: TestServer;
+  const system = `urn:test:${randomUUID()}`;
+  const patient = (value: string): Record<string, unknown> => ({ resourceType: 'Patient', identifier: [{ system, value }] });
+  const observation = (value: string, category: string): Record<string, unknown> => ({
+    resourceType: 'Observation',
+    status: 'final',
+    identifier: [{ system, value }],
+    category: [{ coding: [{ system: LAB, code: category }] }],
+    code: { text: 'x' },
+  });
+
+  /** A Backend Services client with these scopes, and a token for them. */
+  async function backendToken(scope: string): Promise<string> {
+    const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
+    const kid = randomUUID();
+    const jwk = { ...(await exportJWK(publicKey)), alg: 'ES384', kid };
+    const { clientId } = await registerClient(s.pool, { name: `Importer ${kid}`, kind: 'backend', redirectUris: [], jwks: { keys: [jwk] }, scope });
+    const config = await discover(s, clientId, client.PrivateKeyJwt(privateKey, { [client.modifyAssertion]: (h) => { h.kid = kid; } }));
+    return (await client.clientCredentialsGrant(config, { scope })).access_token;
+  }
+
+  const submit = (token: string, raw: string, contentType = 'application/fhir+ndjson'): ReturnType<typeof withToken> =>
+    withToken(`${s.base}/$import`, token, { method: 'POST', raw, headers: { 'content-type': contentType, prefer: 'respond-async' } });
+
+  let writer: string;
+  let sameScopesOtherClient: string;
+  let reader: string;
+
+  before(async () => {
+    s = await startTestServer({ authMode: 'smart', importWorkerIntervalMs: 0 });
+    writer = await backendToken(`system/Patient.cruds system/Observation.cu?category=${LAB}|laboratory`);
+    sameScopesOtherClient = await backendToken('system/Patient.cruds');
+    reader = await backendToken('system/Patient.rs');
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it('runs the job with the submitter\'s grant: each write is checked when it runs (a v2 restriction refuses one line), and only the submitter sees the job', async () => {
+    const r = await submit(writer, ndjson([patient('a1'), observation('lab', 'laboratory'), observation('vitals', 'vital-signs')]));
+    expect(r.status, r.text).to.equal(202);
+    const url = statusUrl(r);
+    expect((await withToken(url, sameScopesOtherClient)).status).to.equal(404);
+    expect((await withToken(url, sameScopesOtherClient, { method: 'DELETE' })).status).to.equal(404);
+    expect((await withToken(url, writer)).status).to.equal(202);
+    await s.runImports();
+    const done = await withToken(url, writer);
+    expect(done.status).to.equal(200);
+    expect(typeCounts(done.body, 'Observation')).to.deep.equal({ loaded: 1, skipped: 0, failed: 1 });
+    expect(failures(done.body).map((f) => [f.line, f.code])).to.deep.equal([[3, 'forbidden']]);
+    expect(await countByIdentifier(s.pool, 'Patient', system, 'a1')).to.equal(1);
+    expect(await countByIdentifier(s.pool, 'Observation', system, 'vitals')).to.equal(0);
+    // The completion is audited (besides each write), in the transaction that finished the job.
+    const job = param(done.body, 'job') as string;
+    const audit = await s.pool.query(
+      `SELECT 1 FROM outbox WHERE topic = 'audit' AND payload::text LIKE $1
+       UNION ALL SELECT 1 FROM resource WHERE resource_type = 'AuditEvent' AND content::text LIKE $1`,
+      [`%$import job ${job} finished: 2 loaded, 0 skipped, 1 failed%`],
+    );
+    expect(audit.rowCount).to.equal(1);
+  });
+
+  it('a token without write access to a type in the body gets 403 for the whole request, and nothing is stored', async () => {
+    const before = await importJobCount(s.pool);
+    const readOnly = await submit(reader, ndjson([patient('r1')]));
+    expect(readOnly.status).to.equal(403);
+    // Observation is not in this client's scopes at all: the first line was fine, the request is still refused as a whole.
+    const mixed = await submit(sameScopesOtherClient, ndjson([patient('m1'), observation('m2', 'laboratory')]));
+    expect(mixed.status).to.equal(403);
+    expect(firstIssue(mixed).diagnostics).to.contain('Observation');
+    const bundle = { resourceType: 'Bundle', type: 'batch', entry: [{ resource: observation('m3', 'laboratory'), request: { method: 'POST', url: 'Observation' } }] };
+    expect((await submit(sameScopesOtherClient, JSON.stringify(bundle), 'application/fhir+json')).status).to.equal(403);
+    expect(await importJobCount(s.pool)).to.equal(before);
+    expect(await countByIdentifier(s.pool, 'Patient', system, 'm1')).to.equal(0);
+  });
+
+  it('without a token: 401', async () => {
+    expect((await withToken(`${s.base}/$import`, 'not-a-token', { method: 'POST', raw: ndjson([patient('z')]), headers: { 'content-type': 'application/fhir+ndjson', prefer: 'respond-async' } })).status).to.equal(401);
+  });
+});
