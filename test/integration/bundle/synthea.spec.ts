@@ -61,7 +61,7 @@ describe('Bundles: the whole Synthea sample over HTTP', function () {
     const url = new URL(testDatabaseUrl());
     url.pathname = `/${database}`;
     await migrateLatest(url.toString());
-    // With a validation thread, as `npm start` runs by default (VALIDATION_THREADS=1).
+    // With a validation thread (VALIDATION_THREADS=1): the whole sample through that path too.
     s = await startTestServer({ validationThreads: 1 }, url.toString());
   });
   after(async () => {
