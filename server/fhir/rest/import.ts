@@ -8,6 +8,7 @@ import type { AppContext, AppMiddleware } from '../../http/state.js';
 import { bundleIntake, ndjsonIntake, type IntakeAccess } from '../../import/import-intake.js';
 import { totalsOf } from '../../import/import-totals.js';
 import type { ImportFormat, ImportJob, ImportJobStore } from '../../store/import-job-store.js';
+import { Limiter } from '../bundle/limiter.js';
 import { importSummary } from '../operations/import.js';
 
 export interface ImportRouteDeps {
@@ -18,6 +19,14 @@ export interface ImportRouteDeps {
   readonly bundleMaxBytes: number;
   readonly bundleMaxEntries: number;
 }
+
+/**
+ * Uploads received at once per process; more wait their turn, their bodies unread.
+ * An NDJSON upload holds a database connection (its intake transaction) for as long
+ * as the client takes to send it, so a few slow clients must not take the whole pool
+ * (DB_POOL_SIZE, 10 by default) from the rest of the API.
+ */
+const UPLOADS_AT_ONCE = 2;
 
 /** Failures listed in a status answer; the rest are counted (`failuresOmitted`). */
 const LISTED_FAILURES = 1000;
@@ -57,7 +66,7 @@ async function ownJob(ctx: AppContext, deps: ImportRouteDeps): Promise<ImportJob
  * the caller's scopes, storing the job and its chunks in one transaction: anything
  * refused leaves nothing stored. Answers 202 with the status URL in Content-Location.
  */
-async function submit(ctx: AppContext, deps: ImportRouteDeps): Promise<void> {
+async function submit(ctx: AppContext, deps: ImportRouteDeps, uploads: Limiter): Promise<void> {
   if (!wantsAsync(ctx.get('prefer'))) throw invalid('$import runs asynchronously: send Prefer: respond-async (http://hl7.org/fhir/R4/async.html)');
   const format = bodyFormat(ctx.get('content-type'));
   const limit = format === 'ndjson' ? deps.maxBytes : Math.min(deps.maxBytes, deps.bundleMaxBytes);
@@ -74,13 +83,15 @@ async function submit(ctx: AppContext, deps: ImportRouteDeps): Promise<void> {
     },
     entry: (method, url) => access?.authorizeEntry(method, url),
   };
-  // A Bundle is parsed whole anyway (as POST /fhir does), so it is read before the intake transaction starts.
-  const bundle = format === 'bundle' ? await readJsonBody(ctx, limit) : undefined;
   const id = randomUUID();
   const job = { id, format, owner: importOwner(principal), principal: principal === undefined ? undefined : principalJson(principal), requestId: ctx.state.requestId };
-  await deps.store.intake(job, (sink) =>
-    format === 'ndjson' ? ndjsonIntake(ctx.req, sink, check, { maxBytes: limit, chunkLines: deps.chunkLines }) : bundleIntake(bundle, sink, check, deps.bundleMaxEntries),
-  );
+  await uploads.run(async () => {
+    // A Bundle is parsed whole anyway (as POST /fhir does), so it is read before the intake transaction starts.
+    const bundle = format === 'bundle' ? await readJsonBody(ctx, limit) : undefined;
+    await deps.store.intake(job, (sink) =>
+      format === 'ndjson' ? ndjsonIntake(ctx.req, sink, check, { maxBytes: limit, chunkLines: deps.chunkLines }) : bundleIntake(bundle, sink, check, deps.bundleMaxEntries),
+    );
+  });
   ctx.set('Content-Location', statusUrl(deps.baseUrl, id));
   sendOutcome(ctx, 202, informationOutcome(`$import job ${id} accepted; poll ${statusUrl(deps.baseUrl, id)}`));
 }
@@ -116,11 +127,12 @@ async function cancel(ctx: AppContext, deps: ImportRouteDeps): Promise<void> {
 
 /** The `$import` endpoints, answered before the operation dispatcher (see fhir/operations/import.ts). */
 export function importRoutes(deps: ImportRouteDeps): AppMiddleware {
+  const uploads = new Limiter(UPLOADS_AT_ONCE);
   return async function importEndpoints(ctx, next) {
     if (ctx.path === SUBMIT) {
       ctx.state.interaction = 'operation:import';
       if (ctx.method !== 'POST') throw new FhirError('methodNotAllowed', '$import must be invoked with POST', { headers: { Allow: 'POST' } });
-      await submit(ctx, deps);
+      await submit(ctx, deps, uploads);
     } else if (ctx.path === STATUS) {
       ctx.state.interaction = 'operation:import-poll-status';
       if (ctx.method === 'GET') await poll(ctx, deps);

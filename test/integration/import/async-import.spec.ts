@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { fhirRequest, firstIssue } from '../../helpers/http.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { countByIdentifier, historyRows } from '../bundle/helpers.js';
@@ -163,5 +164,31 @@ describe('Asynchronous $import (POST /fhir/$import)', function () {
     const r = await fhirRequest(`${s.base}/metadata`);
     const rest = (r.body?.['rest'] as { operation?: { name: string }[] }[])[0];
     expect(rest?.operation?.map((o) => o.name)).to.include.members(['import', 'import-poll-status']);
+  });
+
+  it('receives at most two uploads at once, so slow clients cannot take the whole connection pool', async () => {
+    const inTransaction = async (): Promise<number> => {
+      const r = await s.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'idle in transaction'");
+      return r.rows[0]?.n ?? -1;
+    };
+    const before = await inTransaction();
+    const url = new URL(`${s.base}/$import`);
+    const slow = Array.from({ length: 3 }, (_, k) => {
+      const req = request(url, { method: 'POST', headers: { 'content-type': NDJSON, prefer: 'respond-async' } });
+      const answered = new Promise<number>((resolve, reject) => {
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+      });
+      req.write(`${JSON.stringify(patient(`slow-${k}-a`))}\n`);
+      return { req, answered };
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await inTransaction()) - before, 'intake transactions open while the bodies are still coming').to.equal(2);
+    for (const [k, { req }] of slow.entries()) req.end(JSON.stringify(patient(`slow-${k}-b`)));
+    expect(await Promise.all(slow.map((u) => u.answered))).to.deep.equal([202, 202, 202]);
+    expect(await inTransaction()).to.equal(before);
   });
 });
