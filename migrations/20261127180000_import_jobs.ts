@@ -11,7 +11,8 @@ import type { Knex } from 'knex';
  *   without authentication); `principal`: the submitter's grant as JSON (scopes as
  *   strings, the token's hash, never the token), to check and audit each write.
  * - chunk `body` is cleared when the chunk is done; `result` holds its per-type counts
- *   and failed lines.
+ *   and failed lines; `attempts` counts the loads that failed on the database, so a
+ *   chunk that always does is reported failed instead of being retried for ever.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
@@ -36,6 +37,7 @@ export async function up(knex: Knex): Promise<void> {
       state      text    NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'done')),
       body       text,
       result     jsonb,
+      attempts   integer NOT NULL DEFAULT 0,
       PRIMARY KEY (job_id, seq)
     )`);
   // The workers' claim walks queued chunks only.

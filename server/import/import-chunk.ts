@@ -22,7 +22,7 @@ function resultOf(tally: ImportTally, failures: readonly Failure[]): ChunkResult
  * loading the chunk again after a crash rewrites the same resources instead of
  * creating them twice), and the chunk goes through loadNdjsonEntries, as the CLI's.
  */
-async function loadNdjson(processor: BundleProcessor, chunk: ClaimedChunk, access: EntryAccess | undefined): Promise<ChunkResult> {
+async function loadNdjson(processor: BundleProcessor, chunk: ClaimedChunk, access: EntryAccess | undefined, last: boolean): Promise<ChunkResult> {
   const tally = new ImportTally();
   const failures: Failure[] = [];
   const good: Extract<NdjsonLine, { resource: unknown }>[] = [];
@@ -40,9 +40,10 @@ async function loadNdjson(processor: BundleProcessor, chunk: ClaimedChunk, acces
     const entries = good.map((l) => ndjsonEntry(l.resource, lineId(chunk.jobId, l.line)));
     const result = await loadNdjsonEntries(processor, entries, access);
     const failed = tally.addResult(result);
-    // A line that failed on the database, not on its content, is not reported: the chunk is run again.
+    // A line that failed on the database, not on its content, is not reported: the chunk is
+    // run again. On its last attempt it is reported like any other failure.
     const broken = failed.find((f) => f.error.status >= 500);
-    if (broken !== undefined) throw broken.error;
+    if (broken !== undefined && !last) throw broken.error;
     for (const { index, error } of failed) failures.push({ line: good[index]?.line ?? 0, outcome: outcomeOf(error) });
   }
   failures.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
@@ -54,20 +55,24 @@ async function loadNdjson(processor: BundleProcessor, chunk: ClaimedChunk, acces
  * fails is reported once, with the OperationOutcome naming its failing entry, and
  * all its entries counted failed; a batch reports each failed entry by its index.
  */
-async function loadBundle(processor: BundleProcessor, chunk: ClaimedChunk, access: EntryAccess | undefined): Promise<ChunkResult> {
+async function loadBundle(processor: BundleProcessor, chunk: ClaimedChunk, access: EntryAccess | undefined, last: boolean): Promise<ChunkResult> {
   const tally = new ImportTally();
   const body: unknown = JSON.parse(chunk.body);
   try {
     const failed = tally.addResult(await processor.process(body, access));
     return resultOf(tally, failed.map(({ index, error }) => ({ entry: index, outcome: outcomeOf(error) })));
   } catch (err) {
-    if (!(err instanceof FhirError) || err.status >= 500) throw err;
+    if (!(err instanceof FhirError) || (err.status >= 500 && !last)) throw err;
     tally.addFailed((isJsonObject(body) && Array.isArray(body['entry']) ? (body['entry'] as unknown[]) : []).map(entryTypeOf));
     return resultOf(tally, [{ outcome: outcomeOf(err) }]);
   }
 }
 
-/** Loads one claimed chunk through the Bundle processor, with the submitter's access. */
-export function loadChunk(processor: BundleProcessor, chunk: ClaimedChunk, access: EntryAccess | undefined): Promise<ChunkResult> {
-  return chunk.format === 'ndjson' ? loadNdjson(processor, chunk, access) : loadBundle(processor, chunk, access);
+/**
+ * Loads one claimed chunk through the Bundle processor, with the submitter's access.
+ * A failure on the database throws (the chunk is tried again), except on its `last`
+ * attempt, where it is reported in the result like a failure on content.
+ */
+export function loadChunk(processor: BundleProcessor, chunk: ClaimedChunk, access: EntryAccess | undefined, last = false): Promise<ChunkResult> {
+  return chunk.format === 'ndjson' ? loadNdjson(processor, chunk, access, last) : loadBundle(processor, chunk, access, last);
 }

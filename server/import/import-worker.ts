@@ -26,11 +26,19 @@ export interface ImportWorkerOptions {
 }
 
 /**
+ * Loads of a chunk that may fail on the database before its failed lines are
+ * reported as such: a line that always breaks a statement (a value the database
+ * refuses) must not hold its job, and every job queued after it, for ever.
+ */
+export const CHUNK_ATTEMPTS = 3;
+
+/**
  * Runs `$import` jobs in the background, in every server process: each tick claims
  * queued chunks one at a time until none is left (ImportJobStore.claim; processes
  * share the work through SKIP LOCKED) and loads each through the Bundle processor
  * with the submitter's access. A chunk that cannot be loaded now (the database gone)
- * stays queued for the next tick.
+ * stays queued for the next tick; one whose loads failed on the database
+ * CHUNK_ATTEMPTS times is finished with those failures in its report.
  */
 export class ImportWorker {
   private readonly periodic: Periodic;
@@ -67,7 +75,7 @@ export class ImportWorker {
   }
 
   private load(chunk: ClaimedChunk): Promise<ChunkResult> {
-    return loadChunk(this.processor, chunk, this.accessFor(chunk.principal, chunk.requestId)?.entries);
+    return loadChunk(this.processor, chunk, this.accessFor(chunk.principal, chunk.requestId)?.entries, chunk.attempts + 1 >= CHUNK_ATTEMPTS);
   }
 
   private completed(chunk: ClaimedChunk, results: readonly ChunkResult[]): OutboxMessage | undefined {

@@ -64,6 +64,8 @@ export interface ClaimedChunk {
   readonly format: ImportFormat;
   readonly principal: unknown;
   readonly requestId: string;
+  /** Earlier loads of this chunk that failed on the database (the claim counts them). */
+  readonly attempts: number;
 }
 
 /** An outbox message written in the transaction that finishes a job (its audit record). */
@@ -193,12 +195,14 @@ export class ImportJobStore {
    * `load` on it while the claim transaction holds the chunk's row lock; then marks
    * the chunk done with its result and, if it was the job's last, finishes the job,
    * all in that transaction. Returns false when there was nothing to claim. When
-   * `load` throws, the claim is rolled back and the chunk stays queued.
+   * `load` throws, the chunk stays queued with one more attempt counted, and the
+   * error is thrown (the worker tries again on its next round; see ImportWorker).
    */
   async claim(load: (chunk: ClaimedChunk) => Promise<ChunkResult>, completion: JobCompletion): Promise<boolean> {
-    return withTransaction(this.pool, async (client) => {
-      const r = await client.query<{ job_id: string; seq: number; first_line: number; body: string; format: ImportFormat; principal: unknown; request_id: string }>(
-        `SELECT c.job_id, c.seq, c.first_line, c.body, j.format, j.principal, j.request_id
+    let failure: { error: unknown } | undefined;
+    const claimed = await withTransaction(this.pool, async (client) => {
+      const r = await client.query<{ job_id: string; seq: number; first_line: number; body: string; format: ImportFormat; principal: unknown; request_id: string; attempts: number }>(
+        `SELECT c.job_id, c.seq, c.first_line, c.body, j.format, j.principal, j.request_id, c.attempts
            FROM import_job_chunk c JOIN import_job j ON j.id = c.job_id
           WHERE c.state = 'queued' AND j.state IN ('queued', 'running')
           ORDER BY j.submitted, c.job_id, c.seq
@@ -214,10 +218,19 @@ export class ImportJobStore {
         format: row.format,
         principal: row.principal,
         requestId: row.request_id,
+        attempts: row.attempts,
       };
       // On the pool, not in the claim: pollers see `running` while the chunk loads.
       await this.pool.query(`UPDATE import_job SET state = 'running', started = now() WHERE id = $1 AND state = 'queued'`, [chunk.jobId]);
-      const result = await load(chunk);
+      let result: ChunkResult;
+      try {
+        result = await load(chunk);
+      } catch (error) {
+        // The chunk's own writes ran on other connections; the claim only counts the attempt.
+        await client.query('UPDATE import_job_chunk SET attempts = attempts + 1 WHERE job_id = $1 AND seq = $2', [chunk.jobId, chunk.seq]);
+        failure = { error };
+        return true;
+      }
       await client.query(`UPDATE import_job_chunk SET state = 'done', body = NULL, result = $3 WHERE job_id = $1 AND seq = $2`, [
         chunk.jobId,
         chunk.seq,
@@ -226,6 +239,8 @@ export class ImportJobStore {
       await this.finishIfLast(client, chunk, completion);
       return true;
     });
+    if (failure !== undefined) throw failure.error;
+    return claimed;
   }
 
   /**

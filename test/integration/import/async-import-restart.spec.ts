@@ -5,12 +5,13 @@ import { loadConfig } from '../../../server/config/load.js';
 import { BundleProcessor } from '../../../server/fhir/bundle/bundle-processor.js';
 import { createFhirServices } from '../../../server/fhir/services.js';
 import { loadChunk } from '../../../server/import/import-chunk.js';
+import { CHUNK_ATTEMPTS } from '../../../server/import/import-worker.js';
 import { ImportJobStore } from '../../../server/store/import-job-store.js';
 import { ResourceStore } from '../../../server/store/resource-store.js';
 import { fhirRequest } from '../../helpers/http.js';
 import { sharedValidator, startTestServer, testDatabaseUrl, type TestServer } from '../../helpers/server.js';
 import { countByIdentifier } from '../bundle/helpers.js';
-import { ndjson, param, statusUrl, submitImport } from './async-helpers.js';
+import { failures, ndjson, param, statusUrl, submitImport } from './async-helpers.js';
 
 class SimulatedCrash extends Error {}
 
@@ -73,5 +74,33 @@ describe('Asynchronous $import: a process dying mid-job', function () {
     expect(param(done.body, 'state')).to.equal('done');
     expect(param(done.body, 'loaded')).to.equal(2);
     for (const v of ['crash-0', 'crash-1']) expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
+  });
+
+  it('a line the database always refuses is retried, then reported failed (CHUNK_ATTEMPTS), and the job goes on', async () => {
+    const fn = `import_test_refuse_${randomUUID().replace(/-/g, '')}`;
+    await s.pool.query(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.content::text LIKE '%refused-by-trigger%' THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; RETURN NEW; END $$`);
+    await s.pool.query(`CREATE TRIGGER ${fn} BEFORE INSERT ON resource FOR EACH ROW EXECUTE FUNCTION ${fn}()`);
+    try {
+      const patient = (value: string): Record<string, unknown> => ({ resourceType: 'Patient', identifier: [{ system, value }] });
+      // Chunks of two lines: [ok-0, refused], [ok-1].
+      const url = statusUrl(await submitImport(s.base, ndjson([patient('ok-0'), patient('refused-by-trigger'), patient('ok-1')]), 'application/fhir+ndjson'));
+      for (let attempt = 1; attempt < CHUNK_ATTEMPTS; attempt += 1) {
+        expect(await s.runImports(), `attempt ${String(attempt)}`).to.equal(0);
+        expect((await fhirRequest(url)).status).to.equal(202);
+      }
+      expect(await s.runImports()).to.equal(2);
+      const done = await fhirRequest(url);
+      expect(param(done.body, 'state')).to.equal('done');
+      expect(param(done.body, 'loaded')).to.equal(2);
+      expect(param(done.body, 'failed')).to.equal(1);
+      expect(failures(done.body).map((f) => f.line)).to.deep.equal([2]);
+      expect(await countByIdentifier(s.pool, 'Patient', system, 'ok-0')).to.equal(1);
+      expect(await countByIdentifier(s.pool, 'Patient', system, 'ok-1')).to.equal(1);
+      expect(await countByIdentifier(s.pool, 'Patient', system, 'refused-by-trigger')).to.equal(0);
+    } finally {
+      await s.pool.query(`DROP TRIGGER ${fn} ON resource`);
+      await s.pool.query(`DROP FUNCTION ${fn}()`);
+    }
   });
 });
