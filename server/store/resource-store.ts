@@ -12,6 +12,7 @@ import { SearchStore } from './search/search-store.js';
 import { ConformanceRowsStore } from './conformance-rows.js';
 import {
   ADVISORY_LOCK,
+  ADVISORY_LOCKS,
   LOCK_CURRENT,
   READ_CURRENT,
   READ_VERSION,
@@ -78,6 +79,12 @@ export class StoreTransaction {
   /** Serialises writers that share `key` until this transaction ends. */
   async lock(key: string): Promise<void> {
     await this.client.query(ADVISORY_LOCK, [key]);
+  }
+
+  /** lock() for each key, in the given order, in one statement. */
+  async lockAll(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await (keys.length === 1 ? this.client.query(ADVISORY_LOCK, [...keys]) : this.client.query(ADVISORY_LOCKS, [keys]));
   }
 
   /** The current row, locked against concurrent writers; undefined if it never existed. */

@@ -96,3 +96,6 @@ export const LOCK_CURRENT = `
 
 /** Transaction-scoped advisory lock, serialising e.g. conditional creates on the same criteria. */
 export const ADVISORY_LOCK = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))';
+
+/** Several advisory locks in one round trip, taken in the array's order (a function scan keeps it). */
+export const ADVISORY_LOCKS = 'SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest($1::text[]) AS k';

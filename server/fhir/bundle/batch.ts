@@ -4,7 +4,7 @@ import { newId } from '../model/ids.js';
 import { BundleLinks } from './bundle-links.js';
 import { asFhirError } from './entry-error.js';
 import { executeWrite } from './entry-executor.js';
-import { PHASES, phaseEntries } from './entry-order.js';
+import { conditionalCriteria, PHASES, phaseEntries } from './entry-order.js';
 import type { EntryRequest } from './entry-request.js';
 import { readEntry } from './read-entry.js';
 import type { BundleDeps } from './transaction.js';
@@ -71,6 +71,8 @@ export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest
     try {
       results = await deps.repository.transaction(async (writer) => {
         const groupLinks = links.withOwnConditionals();
+        // Every conditional entry's lock in one statement, in sorted order (as a transaction takes them).
+        await writer.lockCriteria(conditionalCriteria(group));
         const done = new Map<EntryRequest, EntryOutcome>();
         let failures = 0;
         for (const e of group) {

@@ -166,7 +166,7 @@ export class TransactionWriter {
     const resource = prepareForWrite(this.validator, resourceType, body, options.id ?? newId());
     if (options.ifNoneExist !== undefined) {
       const criteria = await this.indexer.criteria(resourceType, options.ifNoneExist);
-      await this.tx.lock(criteriaLockKey(resourceType, options.ifNoneExist));
+      await this.lockKeys([criteriaLockKey(resourceType, options.ifNoneExist)]);
       const [first, second] = await this.tx.match(resourceType, criteria, 2);
       if (second !== undefined) throw multipleMatches('Conditional create');
       if (first !== undefined) {
@@ -245,7 +245,7 @@ export class TransactionWriter {
   async conditionalUpdate(resourceType: string, query: string, body: unknown, ifMatch?: number): Promise<Written> {
     const criteria = await this.indexer.criteria(resourceType, query);
     const bodyId = isJsonObject(body) && typeof body['id'] === 'string' ? body['id'] : undefined;
-    await this.tx.lock(criteriaLockKey(resourceType, query));
+    await this.lockKeys([criteriaLockKey(resourceType, query)]);
     const [first, second] = await this.tx.match(resourceType, criteria, 2);
     if (second !== undefined) throw multipleMatches('Conditional update');
     if (first !== undefined && bodyId !== undefined && bodyId !== first) {
@@ -298,13 +298,21 @@ export class TransactionWriter {
 
   /**
    * Takes the criteria locks of several conditional interactions up front, in one fixed
-   * (sorted) order, so that Bundles racing on overlapping criteria queue instead of
-   * deadlocking. The later create / update / delete re-takes its own lock, which
-   * PostgreSQL grants at once to the transaction that already holds it.
+   * (sorted) order and one statement, so that Bundles racing on overlapping criteria
+   * queue instead of deadlocking. The later create / update / delete finds its lock
+   * held and does not ask again (a round trip saved per conditional entry).
    */
   async lockCriteria(items: readonly { readonly resourceType: string; readonly query: string }[]): Promise<void> {
-    const keys = [...new Set(items.map((i) => criteriaLockKey(i.resourceType, i.query)))].sort();
-    for (const key of keys) await this.tx.lock(key);
+    await this.lockKeys([...new Set(items.map((i) => criteriaLockKey(i.resourceType, i.query)))].sort());
+  }
+
+  /** Advisory locks are held until the transaction ends: each is taken once. */
+  private readonly heldLocks = new Set<string>();
+
+  private async lockKeys(keys: readonly string[]): Promise<void> {
+    const wanted = keys.filter((k) => !this.heldLocks.has(k));
+    await this.tx.lockAll(wanted);
+    for (const k of wanted) this.heldLocks.add(k);
   }
 
   /** The single id matching conditional criteria (404 none, 412 several). */
@@ -332,7 +340,7 @@ export class TransactionWriter {
 
   /** Conditional delete: no match does nothing, one match is deleted, several give 412. */
   async conditionalDelete(resourceType: string, query: string): Promise<Deleted> {
-    await this.tx.lock(criteriaLockKey(resourceType, query));
+    await this.lockKeys([criteriaLockKey(resourceType, query)]);
     const [first, second] = await this.tx.match(resourceType, await this.indexer.criteria(resourceType, query), 2);
     if (second !== undefined) throw multipleMatches('Conditional delete');
     if (first === undefined) return { kind: 'deleted', versionId: undefined };
