@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { checkAuthMode, issuerFor, type AuthSetup } from './auth/auth-setup.js';
 import { smartRestSecurity } from './auth/oidc/well-known.js';
 import { authenticate } from './auth/guard/authenticate.js';
-import { importAccess } from './auth/guard/import-access.js';
 import { fhirCors } from './auth/guard/cors.js';
 import type { Config } from './config/schema.js';
 import { FhirError, notFound } from './errors/fhir-error.js';
@@ -86,7 +85,7 @@ export function buildApp(deps: AppDeps, baseUrl: string): AppParts {
   const importWorker = new ImportWorker(
     imports,
     new BundleProcessor({ repository, search, serverBase: baseUrl, maxEntries: Math.max(deps.config.bundleMaxEntries, deps.config.importChunkLines) }),
-    auth === undefined ? () => undefined : importAccess(baseUrl),
+    auth?.importAccess ?? (() => undefined),
     deps.log,
     { intervalMs: deps.config.importWorkerIntervalMs },
   );

@@ -2,6 +2,8 @@ import Router from '@koa/router';
 import mount from 'koa-mount';
 import type { Logger } from 'pino';
 import { AuditWorker } from '../audit/audit-worker.js';
+import type { ImportAccessFactory } from '../import/import-worker.js';
+import { importAccess } from './guard/import-access.js';
 import { AuditWriter } from '../audit/audit-writer.js';
 import type { Config } from '../config/schema.js';
 import type { Repository } from '../fhir/repository/repository.js';
@@ -36,6 +38,8 @@ export interface AuthLayer {
   readonly operationGuard: AppMiddleware;
   /** Secrets signing the authorization server's cookies (set as the Koa app's keys). */
   readonly cookieKeys: readonly string[];
+  /** The access of a running `$import` job, rebuilt from the grant stored with it. */
+  readonly importAccess: ImportAccessFactory;
 }
 
 export interface AuthSetupDeps {
@@ -167,6 +171,7 @@ export class AuthSetup {
       routeGuard: routeGuard({ repository, audit }),
       operationGuard: operationGuard(audit),
       cookieKeys: this.keys.cookieKeys,
+      importAccess: importAccess(fhirBaseUrl, pool),
     };
   }
 

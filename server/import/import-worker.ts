@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { FhirError } from '../errors/fhir-error.js';
 import type { BundleProcessor } from '../fhir/bundle/bundle-processor.js';
 import type { EntryAccess } from '../fhir/bundle/types.js';
 import type { ChunkResult, ClaimedChunk, ImportJobStore, OutboxMessage } from '../store/import-job-store.js';
@@ -13,6 +14,8 @@ import { totalsOf, type ImportTotals } from './import-totals.js';
  */
 export interface ImportJobAccess {
   readonly entries: EntryAccess;
+  /** Why the submitter may no longer act (client removed, user disabled, grant revoked), or undefined. */
+  withdrawn(): Promise<string | undefined>;
   /** The audit record of the finished job. */
   completed(jobId: string, totals: ImportTotals): OutboxMessage;
 }
@@ -23,6 +26,16 @@ export type ImportAccessFactory = (principal: unknown, requestId: string) => Imp
 export interface ImportWorkerOptions {
   /** How often to look for queued chunks (IMPORT_WORKER_INTERVAL_MS); 0: never (another process does). */
   readonly intervalMs: number;
+}
+
+/** Every entry refused (403) with `why`: the lines are reported failed, nothing is written. */
+function refusingAll(why: string): EntryAccess {
+  return {
+    writeHook: undefined,
+    authorizeEntry() {
+      throw new FhirError('forbidden', why);
+    },
+  };
 }
 
 /**
@@ -74,8 +87,11 @@ export class ImportWorker {
     return n;
   }
 
-  private load(chunk: ClaimedChunk): Promise<ChunkResult> {
-    return loadChunk(this.processor, chunk, this.accessFor(chunk.principal, chunk.requestId)?.entries, chunk.attempts + 1 >= CHUNK_ATTEMPTS);
+  private async load(chunk: ClaimedChunk): Promise<ChunkResult> {
+    const access = this.accessFor(chunk.principal, chunk.requestId);
+    const reason = await access?.withdrawn();
+    const entries = reason === undefined ? access?.entries : refusingAll(`The submitter's access was withdrawn: ${reason}`);
+    return loadChunk(this.processor, chunk, entries, chunk.attempts + 1 >= CHUNK_ATTEMPTS);
   }
 
   private completed(chunk: ClaimedChunk, results: readonly ChunkResult[]): OutboxMessage | undefined {

@@ -1,16 +1,19 @@
 import { AUDIT_TOPIC, type AuditRecord } from '../../audit/audit-record.js';
 import type { ImportAccessFactory } from '../../import/import-worker.js';
 import { principalFromJson } from '../policy/import-policy.js';
+import type { Pool } from '../../store/db.js';
+import { withdrawnReason } from '../store/submitter-check.js';
 import { GuardedAccess } from './guarded-access.js';
 
 /**
  * The access of a running `$import` job (AUTH_MODE=smart): the submitter's grant as
  * stored at intake, in a GuardedAccess like the one of their request, so each entry
  * is authorized and each write checked and audited (with the submission's request
- * id) exactly as for `POST /fhir`. The job runs with the grant it was submitted
- * with: revoking the token later does not stop a job already accepted (cancel it).
+ * id) exactly as for `POST /fhir`. Before each chunk the worker asks `withdrawn()`:
+ * once the client is removed, the user disabled or the grant revoked, the rest of
+ * the job is refused line by line (403, with the reason).
  */
-export function importAccess(baseUrl: string): ImportAccessFactory {
+export function importAccess(baseUrl: string, pool: Pool): ImportAccessFactory {
   return (stored, requestId) => {
     // A job stored without a principal (submitted with AUTH_MODE=none) gets no scopes: every entry is refused.
     const principal = principalFromJson(stored) ?? { kind: 'system', clientId: 'unknown', scopes: [], tokenHash: 'none', expiresAt: 0 };
@@ -18,6 +21,7 @@ export function importAccess(baseUrl: string): ImportAccessFactory {
     access.interaction = 'operation:import';
     return {
       entries: access,
+      withdrawn: () => withdrawnReason(pool, principal),
       completed(jobId, totals) {
         const record: AuditRecord = {
           ...access.record('E', totals.failed > 0 ? '4' : '0'),

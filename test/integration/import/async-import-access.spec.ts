@@ -26,12 +26,16 @@ describe('Asynchronous $import: access control and audit', function () {
 
   /** A Backend Services client with these scopes, and a token for them. */
   async function backendToken(scope: string): Promise<string> {
+    return (await backendClient(scope)).token;
+  }
+
+  async function backendClient(scope: string): Promise<{ clientId: string; token: string }> {
     const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
     const kid = randomUUID();
     const jwk = { ...(await exportJWK(publicKey)), alg: 'ES384', kid };
     const { clientId } = await registerClient(s.pool, { name: `Importer ${kid}`, kind: 'backend', redirectUris: [], jwks: { keys: [jwk] }, scope });
     const config = await discover(s, clientId, client.PrivateKeyJwt(privateKey, { [client.modifyAssertion]: (h) => { h.kid = kid; } }));
-    return (await client.clientCredentialsGrant(config, { scope })).access_token;
+    return { clientId, token: (await client.clientCredentialsGrant(config, { scope })).access_token };
   }
 
   const submit = (token: string, raw: string, contentType = 'application/fhir+ndjson'): ReturnType<typeof withToken> =>
@@ -91,5 +95,25 @@ describe('Asynchronous $import: access control and audit', function () {
 
   it('without a token: 401', async () => {
     expect((await withToken(`${s.base}/$import`, 'not-a-token', { method: 'POST', raw: ndjson([patient('z')]), headers: { 'content-type': 'application/fhir+ndjson', prefer: 'respond-async' } })).status).to.equal(401);
+  });
+
+  it('a job whose client is removed before it runs refuses its remaining lines (403, with the reason) and writes nothing', async () => {
+    const { clientId, token } = await backendClient('system/Patient.cruds');
+    const r = await submit(token, ndjson([patient('gone-1'), patient('gone-2')]));
+    expect(r.status, r.text).to.equal(202);
+    const job = new URL(statusUrl(r)).searchParams.get('job');
+    await s.pool.query('DELETE FROM auth_client WHERE client_id = $1', [clientId]);
+    await s.runImports();
+    const chunks = await s.pool.query<{ result: { failures: { line: number; outcome: { issue: { code: string; diagnostics: string }[] } }[] } }>(
+      'SELECT result FROM import_job_chunk WHERE job_id = $1', [job],
+    );
+    const failed = chunks.rows.flatMap((c) => c.result.failures);
+    expect(failed.map((f) => f.line)).to.deep.equal([1, 2]);
+    for (const f of failed) {
+      expect(f.outcome.issue[0]?.code).to.equal('forbidden');
+      expect(f.outcome.issue[0]?.diagnostics).to.contain(`the client ${clientId} is no longer registered`);
+    }
+    expect(await countByIdentifier(s.pool, 'Patient', system, 'gone-1')).to.equal(0);
+    expect(await countByIdentifier(s.pool, 'Patient', system, 'gone-2')).to.equal(0);
   });
 });
