@@ -87,7 +87,7 @@ export function buildApp(deps: AppDeps, baseUrl: string): AppParts {
     new BundleProcessor({ repository, search, serverBase: baseUrl, maxEntries: Math.max(deps.config.bundleMaxEntries, deps.config.importChunkLines) }),
     auth?.importAccess ?? (() => undefined),
     deps.log,
-    { intervalMs: deps.config.importWorkerIntervalMs },
+    { intervalMs: deps.config.importWorkerIntervalMs, retentionHours: deps.config.importRetentionHours },
   );
   const fhir = fhirRouter({
     repository,

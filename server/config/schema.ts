@@ -330,6 +330,14 @@ export const SETTINGS = {
     max: 3600000,
     doc: 'How often this process looks for queued $import chunks to load (ms); 0: never (another process runs the jobs).',
   },
+  importRetentionHours: {
+    env: 'IMPORT_RETENTION_HOURS',
+    type: 'integer',
+    default: 168,
+    min: 0,
+    max: 87600,
+    doc: 'How long a finished or cancelled $import job and its report are kept (hours), then deleted by the import worker; 0: kept until DELETE on its status URL.',
+  },
   validationUnknownProfile: {
     env: 'VALIDATION_UNKNOWN_PROFILE',
     type: 'enum',

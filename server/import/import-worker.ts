@@ -26,7 +26,12 @@ export type ImportAccessFactory = (principal: unknown, requestId: string) => Imp
 export interface ImportWorkerOptions {
   /** How often to look for queued chunks (IMPORT_WORKER_INTERVAL_MS); 0: never (another process does). */
   readonly intervalMs: number;
+  /** Finished jobs older than this are deleted (IMPORT_RETENTION_HOURS); 0: kept. */
+  readonly retentionHours: number;
 }
+
+/** Old jobs are looked for at most this often. */
+const RETENTION_SWEEP_MS = 10 * 60 * 1000;
 
 /** Every entry refused (403) with `why`: the lines are reported failed, nothing is written. */
 function refusingAll(why: string): EntryAccess {
@@ -55,13 +60,14 @@ export const CHUNK_ATTEMPTS = 3;
  */
 export class ImportWorker {
   private readonly periodic: Periodic;
+  private sweptAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: ImportJobStore,
     private readonly processor: BundleProcessor,
     private readonly accessFor: ImportAccessFactory,
     private readonly log: Logger,
-    options: ImportWorkerOptions,
+    private readonly options: ImportWorkerOptions,
   ) {
     this.periodic = new Periodic(options.intervalMs, () => this.runOnce());
   }
@@ -75,8 +81,13 @@ export class ImportWorker {
     return this.periodic.stop();
   }
 
-  /** Loads queued chunks until none is left (or the worker is stopped); returns how many. */
+  /**
+   * Loads queued chunks until none is left (or the worker is stopped); returns how
+   * many. Every RETENTION_SWEEP_MS it also deletes the jobs finished more than
+   * IMPORT_RETENTION_HOURS ago.
+   */
   async runOnce(): Promise<number> {
+    await this.sweep();
     let n = 0;
     try {
       while (!this.periodic.isStopped && (await this.store.claim((c) => this.load(c), (c, results) => this.completed(c, results)))) n += 1;
@@ -85,6 +96,17 @@ export class ImportWorker {
       this.log.error({ err: err instanceof Error ? err.message : 'unknown error' }, '$import chunk failed; it stays queued and will be retried');
     }
     return n;
+  }
+
+  private async sweep(now = Date.now()): Promise<void> {
+    if (this.options.retentionHours === 0 || now - this.sweptAt < RETENTION_SWEEP_MS) return;
+    this.sweptAt = now;
+    try {
+      const removed = await this.store.removeFinishedBefore(this.options.retentionHours);
+      if (removed > 0) this.log.info({ removed, retentionHours: this.options.retentionHours }, '$import: old jobs deleted');
+    } catch (err) {
+      this.log.error({ err: err instanceof Error ? err.message : 'unknown error' }, '$import: deleting old jobs failed; tried again later');
+    }
   }
 
   private async load(chunk: ClaimedChunk): Promise<ChunkResult> {

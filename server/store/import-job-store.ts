@@ -185,6 +185,15 @@ export class ImportJobStore {
     });
   }
 
+  /** Deletes the jobs (with their chunks and reports) that finished more than `hours` ago; returns how many. */
+  async removeFinishedBefore(hours: number): Promise<number> {
+    const r = await this.pool.query(
+      `DELETE FROM import_job WHERE state IN ('done', 'cancelled') AND finished < now() - make_interval(hours => $1)`,
+      [hours],
+    );
+    return r.rowCount ?? 0;
+  }
+
   /** Forgets a finished job and its results (DELETE on the status URL of a finished job). */
   async remove(id: string): Promise<void> {
     await this.pool.query(`DELETE FROM import_job WHERE id = $1 AND state IN ('done', 'cancelled')`, [id]);

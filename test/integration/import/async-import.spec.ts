@@ -191,4 +191,20 @@ describe('Asynchronous $import (POST /fhir/$import)', function () {
     expect(await Promise.all(slow.map((u) => u.answered))).to.deep.equal([202, 202, 202]);
     expect(await inTransaction()).to.equal(before);
   });
+
+  it('deletes finished jobs and their reports after IMPORT_RETENTION_HOURS', async () => {
+    const kept = await startTestServer({ importWorkerIntervalMs: 0, importRetentionHours: 24 });
+    try {
+      const [old, recent, queued] = await Promise.all(['r-old', 'r-recent', 'r-queued'].map(async (v) => new URL(statusUrl(await submitImport(kept.base, ndjson([patient(v)]), NDJSON))).searchParams.get('job') ?? ''));
+      await kept.pool.query(`UPDATE import_job SET state = 'done', finished = now() - interval '25 hours' WHERE id = $1`, [old]);
+      await kept.pool.query(`UPDATE import_job SET state = 'done', finished = now() - interval '23 hours' WHERE id = $1`, [recent]);
+      await kept.runImports();
+      const left = await kept.pool.query<{ id: string }>('SELECT id FROM import_job WHERE id = ANY($1::uuid[])', [[old, recent, queued]]);
+      expect(left.rows.map((r) => r.id).sort()).to.deep.equal([recent, queued].sort());
+      const chunks = await kept.pool.query('SELECT 1 FROM import_job_chunk WHERE job_id = $1', [old]);
+      expect(chunks.rowCount).to.equal(0);
+    } finally {
+      await kept.close();
+    }
+  });
 });
