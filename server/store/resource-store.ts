@@ -94,12 +94,6 @@ export class StoreTransaction {
     return row === undefined ? undefined : { versionId: row.version_id, deleted: row.deleted };
   }
 
-  /** Version 1 of a new resource with its search index rows; undefined if another writer created it first. */
-  async insertFirst(resourceType: string, id: string, content: string, method: WriteMethod, index: IndexRows): Promise<VersionInfo | undefined> {
-    const [v] = await insertMany(this.client, [{ resourceType, id, content, method, index }]);
-    return v;
-  }
-
   /** Version 1 of many new resources (store/insert-many.ts); undefined where the id was taken. */
   insertMany(items: readonly NewResource[]): Promise<(VersionInfo | undefined)[]> {
     return insertMany(this.client, items);

@@ -265,7 +265,7 @@ export class TransactionWriter {
       const current = await this.tx.lockCurrent(resourceType, id);
       if (current === undefined) {
         if (ifMatch !== undefined) throw preconditionFailed(`${resourceType}/${id} does not exist, so If-Match cannot hold`);
-        const v = await this.tx.insertFirst(resourceType, id, content, method, index);
+        const [v] = await this.tx.insertMany([{ resourceType, id, content, method, index }]);
         if (v !== undefined) return this.after(written(resource, v, true));
         continue; // created concurrently: lock the new row and write the next version
       }
