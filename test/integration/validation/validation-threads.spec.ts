@@ -39,8 +39,8 @@ function sampleItems(): ManyItem[] {
   return items;
 }
 
-function startThreads(): ValidationThreads {
-  const threads = new ValidationThreads({ count: 1, unknownProfile: 'warning', requiredProfiles: new Map(), log: createLogger('silent') });
+function startThreads(restartMs?: number): ValidationThreads {
+  const threads = new ValidationThreads({ count: 1, unknownProfile: 'warning', requiredProfiles: new Map(), log: createLogger('silent'), ...(restartMs === undefined ? {} : { restartMs }) });
   threads.start();
   return threads;
 }
@@ -85,6 +85,23 @@ describe('validation threads', function () {
     await threads.stop();
     expect(await pending).to.equal(undefined);
     expect(await manyValidator(inline, threads).validateMany(items)).to.deep.equal(expected);
+  });
+
+  it('are started again after one dies, and meanwhile the request thread validates', async () => {
+    const threads = startThreads(200);
+    try {
+      await threads.ready();
+      // Text that is not JSON cannot come from the write path; here it makes the thread throw and die.
+      const poison = Array.from({ length: 8 }, () => ({ resourceType: 'Patient', content: '{not json' }));
+      expect(await threads.offer(poison)).to.equal(undefined);
+      expect(await threads.offer(items), 'no thread while it restarts').to.equal(undefined);
+      expect(await manyValidator(inline, threads).validateMany(items)).to.deep.equal(expected);
+      await new Promise((r) => setTimeout(r, 300));
+      await threads.ready();
+      expect(await threads.offer(items), 'the restarted thread').to.deep.equal(expected);
+    } finally {
+      await threads.stop();
+    }
   });
 
   describe('in a server', () => {

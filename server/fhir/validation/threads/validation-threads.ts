@@ -9,6 +9,8 @@ export interface ValidationThreadsOptions {
   readonly unknownProfile: 'warning' | 'error';
   readonly requiredProfiles: ReadonlyMap<string, readonly string[]>;
   readonly log: Logger;
+  /** How long after a thread dies it is started again (default RESTART_MS). */
+  readonly restartMs?: number;
 }
 
 /** Smaller runs are validated on the request thread: the round trip would cost more than it saves. */
@@ -120,9 +122,10 @@ export class ValidationThreads {
     for (const resolve of slot.pending.values()) resolve(undefined);
     slot.pending.clear();
     if (this.stopped) return;
-    this.options.log.warn({ code, restartMs: RESTART_MS }, 'validation thread stopped; validating on the request thread until it is restarted');
+    const restartMs = this.options.restartMs ?? RESTART_MS;
+    this.options.log.warn({ code, restartMs }, 'validation thread stopped; validating on the request thread until it is restarted');
     setTimeout(() => {
       if (!this.stopped) this.spawn();
-    }, RESTART_MS).unref();
+    }, restartMs).unref();
   }
 }
