@@ -1,4 +1,5 @@
 import type { Queryable } from './db.js';
+import { pgArray } from './pg-array.js';
 import { IndexRows } from './search/rows.js';
 import { insertManyFirstVersions } from './sql.js';
 import type { VersionInfo, WriteMethod } from './types.js';
@@ -51,10 +52,10 @@ export async function insertMany(db: Queryable, items: readonly NewResource[]): 
       name: `insert-many-${mask}`,
       text: insertManyFirstVersions(mask),
       values: [
-        chunk.map((i) => i.resourceType),
-        chunk.map((i) => i.id),
+        pgArray(chunk.map((i) => i.resourceType)),
+        pgArray(chunk.map((i) => i.id)),
         `[${chunk.map((i) => i.content).join(',')}]`,
-        chunk.map((i) => i.method),
+        pgArray(chunk.map((i) => i.method)),
         ...values,
       ],
     });

@@ -1,3 +1,4 @@
+import { pgArray } from '../pg-array.js';
 import { CONTENT_QUEUED, indexMask } from './index-write-sql.js';
 import { CLIP } from './values.js';
 
@@ -141,11 +142,11 @@ export class IndexRows {
     ];
   }
 
-  /** Which tables have rows (bit i: table i), and the bind values of those tables' columns. */
-  statementParts(): { mask: number; values: unknown[][] } {
+  /** Which tables have rows (bit i: table i), and the bind values of those tables' columns (array literals, pgArray). */
+  statementParts(): { mask: number; values: string[] } {
     const tables = this.tables();
     const mask = indexMask(tables) | (this.contentDeferred ? CONTENT_QUEUED : 0);
-    return { mask, values: tables.filter((_t, i) => (mask & (1 << i)) !== 0).flat() };
+    return { mask, values: tables.filter((_t, i) => (mask & (1 << i)) !== 0).flat().map(pgArray) };
   }
 
   /**
@@ -153,11 +154,11 @@ export class IndexRows {
    * (index-write-sql.ts indexInsertCtes with a batch): per table with any rows, an `ord`
    * column (1-based position of the resource in `all`) then its own columns.
    */
-  static statementPartsOfMany(all: readonly IndexRows[]): { mask: number; values: unknown[][] } {
+  static statementPartsOfMany(all: readonly IndexRows[]): { mask: number; values: string[] } {
     const perResource = all.map((rows) => rows.tables());
     const width = perResource[0]?.length ?? 0;
     let mask = 0;
-    const values: unknown[][] = [];
+    const values: string[] = [];
     for (let t = 0; t < width; t += 1) {
       const ord: number[] = [];
       const merged: unknown[][] = [];
@@ -173,7 +174,7 @@ export class IndexRows {
       });
       if (ord.length === 0) continue;
       mask |= 1 << t;
-      values.push(ord, ...merged);
+      values.push(pgArray(ord), ...merged.map(pgArray));
     }
     if (all.some((rows) => rows.contentDeferred)) mask |= CONTENT_QUEUED;
     return { mask, values };
