@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   ingest: () => import('./ingest.js'),
   search: () => import('./search.js'),
   validate: () => import('./validate.js'),
+  alloc: () => import('./alloc.js'),
 };
 const run = name === undefined ? undefined : benches[name];
 if (run === undefined) {
