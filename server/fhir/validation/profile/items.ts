@@ -78,13 +78,17 @@ class ListItem implements Item {
   }
 }
 
-/** Groups an object's properties by the element each belongs to, in document order. */
-export function groupProperties(
+/**
+ * Calls `visit` with each item of an object's properties, in document order, with the
+ * element it belongs to (unknown properties are skipped: the structural checks report
+ * them). A primitive and its `_name` twin are one item.
+ */
+export function eachItem(
   obj: JsonObject,
   kids: ReadonlyMap<string, CompiledElement>,
   path: string,
-): Map<CompiledElement, Item[]> {
-  const groups = new Map<CompiledElement, Item[]>();
+  visit: (def: CompiledElement, item: Item) => void,
+): void {
   let hasTwins = false;
   for (const key in obj) {
     if (key.charCodeAt(0) === 95) {
@@ -101,11 +105,6 @@ export function groupProperties(
     const resolved = resolveProperty(kids, name);
     if (resolved === undefined) continue; // unknown: reported by the structural checks
     const [def, declared] = resolved;
-    let list = groups.get(def);
-    if (list === undefined) {
-      list = [];
-      groups.set(def, list);
-    }
     const value = obj[name];
     const twin = hasTwins ? obj[`_${name}`] : undefined;
     const at = `${path}.${name}`;
@@ -117,11 +116,25 @@ export function groupProperties(
         const raw: unknown = values[i];
         const v = raw === null ? undefined : raw;
         const t = twins[i];
-        list.push(new ListItem(v, isJsonObject(t) ? t : undefined, itemType(declared, v), at, i));
+        visit(def, new ListItem(v, isJsonObject(t) ? t : undefined, itemType(declared, v), at, i));
       }
     } else {
-      list.push({ value, twin: isJsonObject(twin) ? twin : undefined, type: itemType(declared, value), path: at });
+      visit(def, { value, twin: isJsonObject(twin) ? twin : undefined, type: itemType(declared, value), path: at });
     }
   }
+}
+
+/** Groups an object's properties by the element each belongs to, in document order. */
+export function groupProperties(
+  obj: JsonObject,
+  kids: ReadonlyMap<string, CompiledElement>,
+  path: string,
+): Map<CompiledElement, Item[]> {
+  const groups = new Map<CompiledElement, Item[]>();
+  eachItem(obj, kids, path, (def, item) => {
+    const list = groups.get(def);
+    if (list === undefined) groups.set(def, [item]);
+    else list.push(item);
+  });
   return groups;
 }
