@@ -330,6 +330,20 @@ export const SETTINGS = {
     max: 3600000,
     doc: 'How often this process looks for queued $import chunks to load (ms); 0: never (another process runs the jobs).',
   },
+  importAllowedSources: {
+    env: 'IMPORT_ALLOWED_SOURCES',
+    type: 'string',
+    default: null,
+    doc: 'URL prefixes (comma-separated, e.g. https://files.example.org/exports/) that an $import manifest may ask the server to fetch NDJSON files from; a URL must have the same scheme, host and port and a path under the prefix. Unset: URL imports are refused.',
+  },
+  importFetchTimeoutMs: {
+    env: 'IMPORT_FETCH_TIMEOUT_MS',
+    type: 'integer',
+    default: 600000,
+    min: 100,
+    max: 86400000,
+    doc: 'Longest time the $import worker spends fetching one file of a manifest (ms, whole transfer); a slower file fails that input.',
+  },
   importRetentionHours: {
     env: 'IMPORT_RETENTION_HOURS',
     type: 'integer',
