@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { fetchInput } from '../../../server/import/fetch-input.js';
+import { parseAllowList } from '../../../server/import/source-allow-list.js';
+import { ImportJobStore } from '../../../server/store/import-job-store.js';
 import { fhirRequest, firstIssue } from '../../helpers/http.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { countByIdentifier } from '../bundle/helpers.js';
@@ -7,6 +10,8 @@ import { failures, importJobCount, ndjson, param, statusUrl, submitImport, typeC
 import { manifest, startFileServer, type FileServer } from './file-server.js';
 
 const JSON_TYPE = 'application/fhir+json';
+
+class SimulatedCrash extends Error {}
 
 /**
  * `$import` of a manifest (SMART Bulk Data Import): the worker fetches the files
@@ -153,6 +158,32 @@ describe('Asynchronous $import of a manifest (NDJSON files by URL)', function ()
     const done = (await fhirRequest(statusUrl(r))).body;
     expect(typeCounts(done, 'Patient')).to.deep.equal({ loaded: 1, skipped: 0, failed: 0 });
     expect(calls).to.equal(2);
+  });
+
+  it('a process dying after fetching a file leaves its fetch chunk queued and none of its lines; the next claim fetches it again', async () => {
+    files.serve('/files/crash/Patient.ndjson', ndjson([patient('crash-1'), patient('crash-2'), patient('crash-3')]));
+    const r = await submitImport(s.base, manifest([['Patient', url('crash/Patient.ndjson')]]), JSON_TYPE);
+    const job = new URL(statusUrl(r)).searchParams.get('job');
+    const options = { allow: parseAllowList(`${files.origin}/files/`), maxBytes: 4096, timeoutMs: 5000, chunkLines: 2 };
+    // The file is fetched and its two chunks added in the claim transaction; then the process dies before the claim commits.
+    let added = 0;
+    const claimed = new ImportJobStore(s.pool).claim(async (chunk, adder) => {
+      const counting = { add: (first: number, body: string) => ((added += 1), adder.add(first, body)), discard: () => adder.discard() };
+      await fetchInput(chunk, counting, options, false);
+      throw new SimulatedCrash('process died');
+    }, () => undefined);
+    await claimed.then(
+      () => expect.fail('the simulated crash should end the claim'),
+      (err: unknown) => expect(err).to.be.instanceOf(SimulatedCrash),
+    );
+    expect(added).to.equal(2);
+    const rows = await s.pool.query<{ kind: string; state: string }>('SELECT kind, state FROM import_job_chunk WHERE job_id = $1', [job]);
+    expect(rows.rows).to.deep.equal([{ kind: 'fetch', state: 'queued' }]);
+    expect((await fhirRequest(statusUrl(r))).headers.get('x-progress')).to.equal('running: 0 of 1 chunks loaded');
+    expect(await s.runImports()).to.equal(3);
+    const done = (await fhirRequest(statusUrl(r))).body;
+    expect([param(done, 'lines'), param(done, 'loaded')]).to.deep.equal([3, 3]);
+    for (const v of ['crash-1', 'crash-2', 'crash-3']) expect(await count('Patient', v)).to.equal(1);
   });
 
   it('a line whose resourceType is not its file\'s type fails with its file and line; the rest of the file loads', async () => {
