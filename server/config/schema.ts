@@ -312,7 +312,7 @@ export const SETTINGS = {
     default: 1024 * 1024 * 1024,
     min: 1024,
     max: 1024 * 1024 * 1024 * 1024,
-    doc: 'Largest body accepted by the asynchronous POST /fhir/$import (NDJSON is streamed into the database, never held in memory; a Bundle is also held to BUNDLE_MAX_BYTES); larger bodies get 413 and nothing is stored.',
+    doc: 'Largest body accepted by the asynchronous POST /fhir/$import (NDJSON is streamed into the database, never held in memory; a Bundle is also held to BUNDLE_MAX_BYTES); larger bodies get 413 and nothing is stored. Also the largest file of a manifest the worker fetches (a larger one fails that input).',
   },
   importChunkLines: {
     env: 'IMPORT_CHUNK_LINES',
