@@ -13,17 +13,22 @@ import type { Knex } from 'knex';
  * - chunk `body` is cleared when the chunk is done; `result` holds its per-type counts
  *   and failed lines; `attempts` counts the loads that failed on the database, so a
  *   chunk that always does is reported failed instead of being retried for ever.
+ * - a manifest job (`format` manifest: NDJSON files to fetch by URL) is stored as one
+ *   `fetch` chunk per file (`input`: its index, type and URL); the worker that claims
+ *   one adds the file's `data` chunks (numbered from the job's `next_seq`) in the
+ *   claim's transaction. `data` chunks of a fetched file keep its `input` too.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE TABLE import_job (
       id         uuid PRIMARY KEY,
       state      text        NOT NULL CHECK (state IN ('queued', 'running', 'done', 'cancelled')),
-      format     text        NOT NULL CHECK (format IN ('ndjson', 'bundle')),
+      format     text        NOT NULL CHECK (format IN ('ndjson', 'bundle', 'manifest')),
       owner      text        NOT NULL,
       principal  jsonb,
       request_id text        NOT NULL,
       chunks     integer     NOT NULL,
+      next_seq   integer     NOT NULL DEFAULT 0,
       lines      integer     NOT NULL,
       submitted  timestamptz NOT NULL DEFAULT now(),
       started    timestamptz,
@@ -35,6 +40,8 @@ export async function up(knex: Knex): Promise<void> {
       seq        integer NOT NULL,
       first_line integer NOT NULL,
       state      text    NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'done')),
+      kind       text    NOT NULL DEFAULT 'data' CHECK (kind IN ('data', 'fetch')),
+      input      jsonb,
       body       text,
       result     jsonb,
       attempts   integer NOT NULL DEFAULT 0,

@@ -16,6 +16,7 @@ import { createFhirServices } from './fhir/services.js';
 import type { ValidationThreads } from './fhir/validation/threads/validation-threads.js';
 import type { Validator } from './fhir/validation/index.js';
 import { ImportWorker } from './import/import-worker.js';
+import { parseAllowList } from './import/source-allow-list.js';
 import { errorHandler } from './http/error-handler.js';
 import { healthRouter } from './http/health.js';
 import { responseFormat } from './http/negotiate.js';
@@ -81,13 +82,19 @@ export function buildApp(deps: AppDeps, baseUrl: string): AppParts {
   const capabilityStatement = buildCapabilityStatement(ROUTES, OPERATIONS, baseUrl, deps.software, security);
   const bundles = new BundleProcessor({ repository, search, serverBase: baseUrl, maxEntries: deps.config.bundleMaxEntries, maxConcurrent: deps.config.bundleMaxConcurrent });
   const imports = deps.store.imports();
+  // Parsed once, here: a bad IMPORT_ALLOWED_SOURCES stops the start with a message naming the entry.
+  const allowedSources = parseAllowList(deps.config.importAllowedSources);
   // The worker gets a processor of its own: its chunks do not queue behind (or hold up) the BUNDLE_MAX_CONCURRENT posted Bundles.
   const importWorker = new ImportWorker(
     imports,
     new BundleProcessor({ repository, search, serverBase: baseUrl, maxEntries: Math.max(deps.config.bundleMaxEntries, deps.config.importChunkLines) }),
     auth?.importAccess ?? (() => undefined),
     deps.log,
-    { intervalMs: deps.config.importWorkerIntervalMs, retentionHours: deps.config.importRetentionHours },
+    {
+      intervalMs: deps.config.importWorkerIntervalMs,
+      retentionHours: deps.config.importRetentionHours,
+      fetch: { allow: allowedSources, maxBytes: deps.config.importMaxBytes, timeoutMs: deps.config.importFetchTimeoutMs, chunkLines: deps.config.importChunkLines },
+    },
   );
   const fhir = fhirRouter({
     repository,
@@ -120,6 +127,7 @@ export function buildApp(deps: AppDeps, baseUrl: string): AppParts {
       baseUrl,
       maxBytes: deps.config.importMaxBytes,
       chunkLines: deps.config.importChunkLines,
+      allowedSources,
       bundleMaxBytes: deps.config.bundleMaxBytes,
       bundleMaxEntries: deps.config.bundleMaxEntries,
     }),

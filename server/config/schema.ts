@@ -312,7 +312,7 @@ export const SETTINGS = {
     default: 1024 * 1024 * 1024,
     min: 1024,
     max: 1024 * 1024 * 1024 * 1024,
-    doc: 'Largest body accepted by the asynchronous POST /fhir/$import (NDJSON is streamed into the database, never held in memory; a Bundle is also held to BUNDLE_MAX_BYTES); larger bodies get 413 and nothing is stored.',
+    doc: 'Largest body accepted by the asynchronous POST /fhir/$import (NDJSON is streamed into the database, never held in memory; a Bundle is also held to BUNDLE_MAX_BYTES); larger bodies get 413 and nothing is stored. Also the largest file of a manifest the worker fetches (a larger one fails that input).',
   },
   importChunkLines: {
     env: 'IMPORT_CHUNK_LINES',
@@ -329,6 +329,20 @@ export const SETTINGS = {
     min: 0,
     max: 3600000,
     doc: 'How often this process looks for queued $import chunks to load (ms); 0: never (another process runs the jobs).',
+  },
+  importAllowedSources: {
+    env: 'IMPORT_ALLOWED_SOURCES',
+    type: 'string',
+    default: null,
+    doc: 'URL prefixes (comma-separated, e.g. https://files.example.org/exports/) that an $import manifest may ask the server to fetch NDJSON files from; a URL must have the same scheme, host and port and a path under the prefix. Unset: URL imports are refused.',
+  },
+  importFetchTimeoutMs: {
+    env: 'IMPORT_FETCH_TIMEOUT_MS',
+    type: 'integer',
+    default: 600000,
+    min: 100,
+    max: 86400000,
+    doc: 'Longest time the $import worker spends fetching one file of a manifest (ms, whole transfer); a slower file fails that input.',
   },
   importRetentionHours: {
     env: 'IMPORT_RETENTION_HOURS',

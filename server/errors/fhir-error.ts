@@ -23,6 +23,7 @@ export const ERROR_KINDS = {
   tooCostly: { status: 422, code: 'too-costly' },
   busy: { status: 503, code: 'transient' },
   internal: { status: 500, code: 'exception' },
+  timeout: { status: 504, code: 'timeout' },
 } as const satisfies Record<string, { status: number; code: IssueType }>;
 
 export type ErrorKind = keyof typeof ERROR_KINDS;

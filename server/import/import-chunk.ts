@@ -21,30 +21,38 @@ function resultOf(tally: ImportTally, failures: readonly Failure[]): ChunkResult
  * chunk's first line, lines without an id get the id lineId() derives for them (so
  * loading the chunk again after a crash rewrites the same resources instead of
  * creating them twice), and the chunk goes through loadNdjsonEntries, as the CLI's.
+ * A chunk of a manifest's file also refuses lines of another type than the file's
+ * (the submitter was authorized for that type only), and names the file in each failure.
  */
 async function loadNdjson(processor: BundleProcessor, chunk: ClaimedChunk, access: EntryAccess | undefined, last: boolean): Promise<ChunkResult> {
   const tally = new ImportTally();
   const failures: Failure[] = [];
+  const input = chunk.input;
+  const at = (line: number): Pick<Failure, 'line' | 'url'> => (input === undefined ? { line } : { line, url: input.url });
   const good: Extract<NdjsonLine, { resource: unknown }>[] = [];
   chunk.body.split('\n').forEach((text, i) => {
     if (text.trim() === '') return;
     const parsed = parseNdjsonLine(text, chunk.firstLine + i);
     if ('error' in parsed) {
       tally.addFailed(['unknown']);
-      failures.push({ line: parsed.line, outcome: outcomeOf(invalid(`line ${String(parsed.line)}: ${parsed.error}`)) });
+      failures.push({ ...at(parsed.line), outcome: outcomeOf(invalid(`line ${String(parsed.line)}: ${parsed.error}`)) });
+    } else if (input !== undefined && parsed.resource.resourceType !== input.type) {
+      tally.addFailed([parsed.resource.resourceType]);
+      const why = `line ${String(parsed.line)} of ${input.url}: a ${parsed.resource.resourceType}, but the manifest gives this file the type ${input.type}`;
+      failures.push({ ...at(parsed.line), outcome: outcomeOf(invalid(why, ['resourceType'])) });
     } else {
       good.push(parsed);
     }
   });
   if (good.length > 0) {
-    const entries = good.map((l) => ndjsonEntry(l.resource, lineId(chunk.jobId, l.line)));
+    const entries = good.map((l) => ndjsonEntry(l.resource, lineId(chunk.jobId, l.line, input?.index)));
     const result = await loadNdjsonEntries(processor, entries, access);
     const failed = tally.addResult(result);
     // A line that failed on the database, not on its content, is not reported: the chunk is
     // run again. On its last attempt it is reported like any other failure.
     const broken = failed.find((f) => f.error.status >= 500);
     if (broken !== undefined && !last) throw broken.error;
-    for (const { index, error } of failed) failures.push({ line: good[index]?.line ?? 0, outcome: outcomeOf(error) });
+    for (const { index, error } of failed) failures.push({ ...at(good[index]?.line ?? 0), outcome: outcomeOf(error) });
   }
   failures.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return resultOf(tally, failures);
@@ -74,5 +82,5 @@ async function loadBundle(processor: BundleProcessor, chunk: ClaimedChunk, acces
  * attempt, where it is reported in the result like a failure on content.
  */
 export function loadChunk(processor: BundleProcessor, chunk: ClaimedChunk, access: EntryAccess | undefined, last = false): Promise<ChunkResult> {
-  return chunk.format === 'ndjson' ? loadNdjson(processor, chunk, access, last) : loadBundle(processor, chunk, access, last);
+  return chunk.format === 'bundle' ? loadBundle(processor, chunk, access, last) : loadNdjson(processor, chunk, access, last);
 }

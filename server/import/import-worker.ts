@@ -2,8 +2,9 @@ import type { Logger } from 'pino';
 import { FhirError } from '../errors/fhir-error.js';
 import type { BundleProcessor } from '../fhir/bundle/bundle-processor.js';
 import type { EntryAccess } from '../fhir/bundle/types.js';
-import type { ChunkResult, ClaimedChunk, ImportJobStore, OutboxMessage } from '../store/import-job-store.js';
+import type { ChunkAdder, ChunkResult, ClaimedChunk, ImportJobStore, OutboxMessage } from '../store/import-job-store.js';
 import { Periodic } from '../store/periodic.js';
+import { fetchInput, inputRefused, type FetchInputOptions } from './fetch-input.js';
 import { loadChunk } from './import-chunk.js';
 import { totalsOf, type ImportTotals } from './import-totals.js';
 
@@ -28,6 +29,8 @@ export interface ImportWorkerOptions {
   readonly intervalMs: number;
   /** Finished jobs older than this are deleted (IMPORT_RETENTION_HOURS); 0: kept. */
   readonly retentionHours: number;
+  /** How the files of a manifest are fetched (IMPORT_ALLOWED_SOURCES, IMPORT_MAX_BYTES, IMPORT_FETCH_TIMEOUT_MS, IMPORT_CHUNK_LINES). */
+  readonly fetch: FetchInputOptions;
 }
 
 /** Old jobs are looked for at most this often. */
@@ -90,7 +93,7 @@ export class ImportWorker {
     await this.sweep();
     let n = 0;
     try {
-      while (!this.periodic.isStopped && (await this.store.claim((c) => this.load(c), (c, results) => this.completed(c, results)))) n += 1;
+      while (!this.periodic.isStopped && (await this.store.claim((c, added) => this.load(c, added), (c, results) => this.completed(c, results)))) n += 1;
     } catch (err) {
       // Never the chunk's content (PHI): the job, and the error's message.
       this.log.error({ err: err instanceof Error ? err.message : 'unknown error' }, '$import chunk failed; it stays queued and will be retried');
@@ -109,11 +112,22 @@ export class ImportWorker {
     }
   }
 
-  private async load(chunk: ClaimedChunk): Promise<ChunkResult> {
+  /**
+   * A `data` chunk is loaded; a `fetch` chunk (a manifest's file) is fetched and split
+   * into `data` chunks added to its job, loaded by later claims.
+   */
+  private async load(chunk: ClaimedChunk, added: ChunkAdder): Promise<ChunkResult> {
     const access = this.accessFor(chunk.principal, chunk.requestId);
     const reason = await access?.withdrawn();
-    const entries = reason === undefined ? access?.entries : refusingAll(`The submitter's access was withdrawn: ${reason}`);
-    return loadChunk(this.processor, chunk, entries, chunk.attempts + 1 >= CHUNK_ATTEMPTS);
+    const last = chunk.attempts + 1 >= CHUNK_ATTEMPTS;
+    const withdrawn = reason === undefined ? undefined : `The submitter's access was withdrawn: ${reason}`;
+    if (chunk.kind === 'fetch') {
+      if (withdrawn !== undefined) return inputRefused(chunk, withdrawn);
+      // The origin only: a URL's path and query may carry a signed token.
+      this.log.info({ job: chunk.jobId, input: chunk.input?.index, origin: chunk.input === undefined ? undefined : new URL(chunk.input.url).origin }, '$import: fetching an input');
+      return fetchInput(chunk, added, this.options.fetch, last);
+    }
+    return loadChunk(this.processor, chunk, withdrawn === undefined ? access?.entries : refusingAll(withdrawn), last);
   }
 
   private completed(chunk: ClaimedChunk, results: readonly ChunkResult[]): OutboxMessage | undefined {

@@ -65,8 +65,11 @@ export function ndjsonEntry(resource: JsonObject & { resourceType: string }, ass
  * An id for the resource on line `line` of an import job that has none: the same
  * every time the line is loaded, different for every job and line (a UUID-shaped
  * hash of both), so a chunk loaded again after a crash does not create it twice.
+ * In a manifest job, lines are numbered per file: `input` (the file's index in the
+ * manifest) keeps line 1 of two files apart.
  */
-export function lineId(jobId: string, line: number): string {
-  const h = createHash('sha256').update(`${jobId}:${String(line)}`).digest('hex');
+export function lineId(jobId: string, line: number, input?: number): string {
+  const key = input === undefined ? `${jobId}:${String(line)}` : `${jobId}:${String(input)}:${String(line)}`;
+  const h = createHash('sha256').update(key).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

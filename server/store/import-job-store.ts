@@ -10,7 +10,8 @@ import type { Pool, PoolClient } from './db.js';
 import { withTransaction } from './db.js';
 import { enqueue } from './outbox-enqueue.js';
 
-export type ImportFormat = 'ndjson' | 'bundle';
+/** What was posted: NDJSON, a Bundle, or a manifest of NDJSON files to fetch. */
+export type ImportFormat = 'ndjson' | 'bundle' | 'manifest';
 export type ImportJobState = 'queued' | 'running' | 'done' | 'cancelled';
 
 export interface TypeTally {
@@ -19,12 +20,27 @@ export interface TypeTally {
   failed: number;
 }
 
-/** A failed NDJSON line (its number) or Bundle entry (its index), with its OperationOutcome. */
+/** A failed NDJSON line (its number) or Bundle entry (its index), or a manifest input that could not be fetched (its url), with its OperationOutcome. */
 export interface ImportFailure {
   readonly line?: number;
   readonly entry?: number;
+  /** The manifest input (file) the line was in, or that failed as a whole. */
+  readonly url?: string;
   readonly outcome: unknown;
 }
+
+/** One file of a manifest: its place in the manifest, the resource type it holds, its (normalized) URL. */
+export interface ImportInput {
+  readonly index: number;
+  readonly type: string;
+  readonly url: string;
+}
+
+/**
+ * `data`: NDJSON lines or a Bundle, to load. `fetch`: a manifest input, to fetch and
+ * split into `data` chunks (in the claim's transaction).
+ */
+export type ChunkKind = 'data' | 'fetch';
 
 /** What one chunk did: counts per resource type, and its failures. */
 export interface ChunkResult {
@@ -62,6 +78,9 @@ export interface ClaimedChunk {
   readonly firstLine: number;
   readonly body: string;
   readonly format: ImportFormat;
+  readonly kind: ChunkKind;
+  /** The manifest input a `fetch` chunk is, or a `data` chunk came from. */
+  readonly input: ImportInput | undefined;
   readonly principal: unknown;
   readonly requestId: string;
   /** Earlier loads of this chunk that failed on the database (the claim counts them). */
@@ -79,6 +98,78 @@ export type JobCompletion = (chunk: ClaimedChunk, results: readonly ChunkResult[
 
 /** Adds one chunk to the job being received: the number of its first line and its text. */
 export type ChunkSink = (firstLine: number, body: string) => Promise<void>;
+
+/** Adds one manifest input to the job being received (a `fetch` chunk). */
+export type InputSink = (input: ImportInput) => Promise<void>;
+
+/**
+ * Given to the load of a claimed `fetch` chunk: adds the fetched file's NDJSON chunks
+ * to the job in the claim's transaction, so they are stored exactly when the fetch
+ * chunk is marked done (a crash leaves one or the other, never both).
+ */
+export interface ChunkAdder {
+  readonly add: ChunkSink;
+  /** Drops every chunk added so far (the input failed part-way). */
+  discard(): Promise<void>;
+}
+
+interface ChunkRow {
+  job_id: string;
+  seq: number;
+  first_line: number;
+  body: string | null;
+  kind: ChunkKind;
+  input: ImportInput | null;
+  format: ImportFormat;
+  principal: unknown;
+  request_id: string;
+  attempts: number;
+}
+
+/**
+ * The chunks a claimed `fetch` chunk adds (ChunkAdder). Their numbers come from the
+ * job's `next_seq`, taken on the pool (committed at once, so two processes fetching
+ * inputs of one job never wait for each other; a number lost to a rollback is a
+ * harmless gap); the rows go into the claim transaction after the savepoint.
+ */
+class AddedChunks implements ChunkAdder {
+  private chunks = 0;
+  private lines = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly client: PoolClient,
+    private readonly from: ClaimedChunk,
+  ) {}
+
+  readonly add: ChunkSink = async (firstLine, body) => {
+    const r = await this.pool.query<{ seq: number }>('UPDATE import_job SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq - 1 AS seq', [this.from.jobId]);
+    await this.client.query('INSERT INTO import_job_chunk (job_id, seq, first_line, body, input) VALUES ($1, $2, $3, $4, $5)', [
+      this.from.jobId,
+      r.rows[0]?.seq,
+      firstLine,
+      body,
+      JSON.stringify(this.from.input ?? null),
+    ]);
+    this.chunks += 1;
+    this.lines = Math.max(this.lines, firstLine + body.split('\n').length - 1);
+  };
+
+  async discard(): Promise<void> {
+    await this.client.query('ROLLBACK TO SAVEPOINT claimed_load');
+    this.chunks = 0;
+    this.lines = 0;
+  }
+
+  /**
+   * Adds the chunks and lines to the job's totals (X-Progress, the summary), last in
+   * the claim: it locks the job row, which the next_seq updates above must not wait for.
+   */
+  async count(): Promise<void> {
+    if (this.chunks === 0) return;
+    await this.client.query('UPDATE import_job SET chunks = chunks + $2, lines = lines + $3 WHERE id = $1', [this.from.jobId, this.chunks, this.lines]);
+  }
+}
 
 interface JobRow {
   id: string;
@@ -126,7 +217,7 @@ export class ImportJobStore {
    * throws (a bad body, a refused type, over the size limit) nothing is stored.
    * `fill` returns the number of lines received.
    */
-  async intake(job: NewImportJob, fill: (sink: ChunkSink) => Promise<number>): Promise<void> {
+  async intake(job: NewImportJob, fill: (sink: ChunkSink, inputs: InputSink) => Promise<number>): Promise<void> {
     await withTransaction(this.pool, async (client) => {
       await client.query(
         `INSERT INTO import_job (id, state, format, owner, principal, request_id, chunks, lines)
@@ -134,13 +225,18 @@ export class ImportJobStore {
         [job.id, job.format, job.owner, job.principal === undefined ? null : JSON.stringify(job.principal), job.requestId],
       );
       let seq = 0;
-      const lines = await fill(async (firstLine, body) => {
+      const sink: ChunkSink = async (firstLine, body) => {
         await client.query('INSERT INTO import_job_chunk (job_id, seq, first_line, body) VALUES ($1, $2, $3, $4)', [job.id, seq, firstLine, body]);
         seq += 1;
-      });
+      };
+      const inputs: InputSink = async (input) => {
+        await client.query(`INSERT INTO import_job_chunk (job_id, seq, first_line, kind, input) VALUES ($1, $2, 0, 'fetch', $3)`, [job.id, seq, JSON.stringify(input)]);
+        seq += 1;
+      };
+      const lines = await fill(sink, inputs);
       // A job with no chunk (an empty file) is done at once.
       await client.query(
-        `UPDATE import_job SET chunks = $2, lines = $3,
+        `UPDATE import_job SET chunks = $2, next_seq = $2, lines = $3,
                 state = CASE WHEN $2 = 0 THEN 'done' ELSE state END,
                 finished = CASE WHEN $2 = 0 THEN now() END
           WHERE id = $1`,
@@ -206,12 +302,15 @@ export class ImportJobStore {
    * all in that transaction. Returns false when there was nothing to claim. When
    * `load` throws, the chunk stays queued with one more attempt counted, and the
    * error is thrown (the worker tries again on its next round; see ImportWorker).
+   * `load` may add chunks to the job (a fetched file's lines): they are inserted in
+   * the claim transaction, so they commit with the claimed chunk marked done, and are
+   * rolled back with it when `load` throws or the process dies.
    */
-  async claim(load: (chunk: ClaimedChunk) => Promise<ChunkResult>, completion: JobCompletion): Promise<boolean> {
+  async claim(load: (chunk: ClaimedChunk, adder: ChunkAdder) => Promise<ChunkResult>, completion: JobCompletion): Promise<boolean> {
     let failure: { error: unknown } | undefined;
     const claimed = await withTransaction(this.pool, async (client) => {
-      const r = await client.query<{ job_id: string; seq: number; first_line: number; body: string; format: ImportFormat; principal: unknown; request_id: string; attempts: number }>(
-        `SELECT c.job_id, c.seq, c.first_line, c.body, j.format, j.principal, j.request_id, c.attempts
+      const r = await client.query<ChunkRow>(
+        `SELECT c.job_id, c.seq, c.first_line, c.body, c.kind, c.input, j.format, j.principal, j.request_id, c.attempts
            FROM import_job_chunk c JOIN import_job j ON j.id = c.job_id
           WHERE c.state = 'queued' AND j.state IN ('queued', 'running')
           ORDER BY j.submitted, c.job_id, c.seq
@@ -223,19 +322,24 @@ export class ImportJobStore {
         jobId: row.job_id,
         seq: row.seq,
         firstLine: row.first_line,
-        body: row.body,
+        body: row.body ?? '',
         format: row.format,
+        kind: row.kind,
+        input: row.input ?? undefined,
         principal: row.principal,
         requestId: row.request_id,
         attempts: row.attempts,
       };
       // On the pool, not in the claim: pollers see `running` while the chunk loads.
       await this.pool.query(`UPDATE import_job SET state = 'running', started = now() WHERE id = $1 AND state = 'queued'`, [chunk.jobId]);
+      const added = new AddedChunks(this.pool, client, chunk);
+      await client.query('SAVEPOINT claimed_load');
       let result: ChunkResult;
       try {
-        result = await load(chunk);
+        result = await load(chunk, added);
       } catch (error) {
-        // The chunk's own writes ran on other connections; the claim only counts the attempt.
+        // The chunk's own writes ran on other connections; the claim drops the chunks it added and counts the attempt.
+        await client.query('ROLLBACK TO SAVEPOINT claimed_load');
         await client.query('UPDATE import_job_chunk SET attempts = attempts + 1 WHERE job_id = $1 AND seq = $2', [chunk.jobId, chunk.seq]);
         failure = { error };
         return true;
@@ -245,6 +349,7 @@ export class ImportJobStore {
         chunk.seq,
         JSON.stringify(result),
       ]);
+      await added.count();
       await this.finishIfLast(client, chunk, completion);
       return true;
     });

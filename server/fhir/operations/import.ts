@@ -25,7 +25,7 @@ export const bulkImport: FhirOperation = {
   code: 'import',
   definition: definition(
     'import',
-    'Loads NDJSON (application/fhir+ndjson: one resource per line; with an id an update-as-create, without one a create) or a batch / transaction Bundle in the background (http://hl7.org/fhir/R4/async.html: Prefer: respond-async, 202 and a status URL in Content-Location).',
+    'Loads NDJSON (application/fhir+ndjson: one resource per line; with an id an update-as-create, without one a create), a batch / transaction Bundle, or the NDJSON files a manifest names by URL (SMART Bulk Data Import: { inputFormat, inputSource, input: [{ type, url }] } or Parameters; URLs under IMPORT_ALLOWED_SOURCES only) in the background (http://hl7.org/fhir/R4/async.html: Prefer: respond-async, 202 and a status URL in Content-Location).',
     true,
     [{ name: 'job', use: 'out', min: 1, max: '1', type: 'string', documentation: 'The id of the job (also in the status URL).' }],
   ),
@@ -56,7 +56,8 @@ const int = (name: string, valueInteger: number): ParametersParameter => ({ name
  * Parameters keeps it FHIR (as `$reindex-status` is) and carries each failure's
  * OperationOutcome as a resource: `type` parts per resource type (loaded / skipped /
  * failed), `failure` parts with the NDJSON `line` (or Bundle `entry` index) and its
- * `outcome`.
+ * `outcome`; for a manifest's files also the file's `url` (alone when the file could
+ * not be fetched).
  */
 export function importSummary(job: ImportJob, totals: ImportTotals, statusUrl: string): Parameters {
   const parameter: ParametersParameter[] = [
@@ -75,7 +76,8 @@ export function importSummary(job: ImportJob, totals: ImportTotals, statusUrl: s
   }
   for (const f of totals.failures) {
     const where = f.line !== undefined ? [int('line', f.line)] : f.entry !== undefined ? [int('entry', f.entry)] : [];
-    parameter.push({ name: 'failure', part: [...where, { name: 'outcome', resource: f.outcome as NonNullable<ParametersParameter['resource']> }] });
+    const file = f.url === undefined ? [] : [{ name: 'url', valueUrl: f.url }];
+    parameter.push({ name: 'failure', part: [...file, ...where, { name: 'outcome', resource: f.outcome as NonNullable<ParametersParameter['resource']> }] });
   }
   if (totals.failuresOmitted > 0) parameter.push(int('failuresOmitted', totals.failuresOmitted));
   parameter.push({ name: 'status', valueUrl: statusUrl });

@@ -5,9 +5,11 @@ import { informationOutcome } from '../../errors/outcome.js';
 import { readJsonBody } from '../../http/body.js';
 import { sendOutcome, sendResource } from '../../http/respond.js';
 import type { AppContext, AppMiddleware } from '../../http/state.js';
-import { bundleIntake, ndjsonIntake, type IntakeAccess } from '../../import/import-intake.js';
+import { bundleIntake, manifestIntake, ndjsonIntake, type IntakeAccess } from '../../import/import-intake.js';
+import { isManifest } from '../../import/import-manifest.js';
+import type { AllowList } from '../../import/source-allow-list.js';
 import { totalsOf } from '../../import/import-totals.js';
-import type { ImportFormat, ImportJob, ImportJobStore } from '../../store/import-job-store.js';
+import type { ImportFormat, ImportJob, ImportJobStore, NewImportJob } from '../../store/import-job-store.js';
 import { Limiter } from '../bundle/limiter.js';
 import { importSummary } from '../operations/import.js';
 
@@ -16,6 +18,8 @@ export interface ImportRouteDeps {
   readonly baseUrl: string;
   readonly maxBytes: number;
   readonly chunkLines: number;
+  /** IMPORT_ALLOWED_SOURCES, parsed: where a manifest's files may be fetched from (none: manifests are refused). */
+  readonly allowedSources: AllowList;
   readonly bundleMaxBytes: number;
   readonly bundleMaxEntries: number;
 }
@@ -35,13 +39,14 @@ const SUBMIT = '/fhir/$import';
 const STATUS = '/fhir/$import-poll-status';
 
 const NDJSON_TYPES = new Set(['application/fhir+ndjson', 'application/ndjson', 'application/x-ndjson']);
-const BUNDLE_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
+const JSON_TYPES = new Set(['application/fhir+json', 'application/json', 'application/json+fhir']);
 
-function bodyFormat(contentType: string): ImportFormat {
+/** NDJSON, or JSON: a Bundle or a manifest, told apart once parsed (import-manifest.ts isManifest). */
+function bodyFormat(contentType: string): 'ndjson' | 'json' {
   const t = (contentType.split(';')[0] ?? '').trim().toLowerCase();
   if (NDJSON_TYPES.has(t)) return 'ndjson';
-  if (BUNDLE_TYPES.has(t)) return 'bundle';
-  throw new FhirError('unsupportedMediaType', `Content-Type '${contentType}' is not supported by $import; send application/fhir+ndjson, or a Bundle as application/fhir+json`);
+  if (JSON_TYPES.has(t)) return 'json';
+  throw new FhirError('unsupportedMediaType', `Content-Type '${contentType}' is not supported by $import; send application/fhir+ndjson, or a Bundle or a manifest as application/fhir+json`);
 }
 
 /** async.html#3.1.6.1: the client asks for the asynchronous pattern with `Prefer: respond-async`. */
@@ -62,9 +67,11 @@ async function ownJob(ctx: AppContext, deps: ImportRouteDeps): Promise<ImportJob
 
 /**
  * `POST [base]/$import` (kick-off, async.html): checks the headers, the size, the
- * caller (patient-confined tokens are refused) and every type in the body against
+ * caller (patient-confined tokens are refused) and every type in the body (or every
+ * input type of a manifest, whose URLs must also pass IMPORT_ALLOWED_SOURCES) against
  * the caller's scopes, storing the job and its chunks in one transaction: anything
  * refused leaves nothing stored. Answers 202 with the status URL in Content-Location.
+ * A manifest's files are fetched by the worker, never in the request.
  */
 async function submit(ctx: AppContext, deps: ImportRouteDeps, uploads: Limiter): Promise<void> {
   if (!wantsAsync(ctx.get('prefer'))) throw invalid('$import runs asynchronously: send Prefer: respond-async (http://hl7.org/fhir/R4/async.html)');
@@ -84,13 +91,17 @@ async function submit(ctx: AppContext, deps: ImportRouteDeps, uploads: Limiter):
     entry: (method, url) => access?.authorizeEntry(method, url),
   };
   const id = randomUUID();
-  const job = { id, format, owner: importOwner(principal), principal: principal === undefined ? undefined : principalJson(principal), requestId: ctx.state.requestId };
+  const job = (f: ImportFormat): NewImportJob => ({ id, format: f, owner: importOwner(principal), principal: principal === undefined ? undefined : principalJson(principal), requestId: ctx.state.requestId });
   await uploads.run(async () => {
+    if (format === 'ndjson') {
+      await deps.store.intake(job('ndjson'), (sink) => ndjsonIntake(ctx.req, sink, check, { maxBytes: limit, chunkLines: deps.chunkLines }));
+      return;
+    }
     // A Bundle is parsed whole anyway (as POST /fhir does), so it is read before the intake transaction starts.
-    const bundle = format === 'bundle' ? await readJsonBody(ctx, limit) : undefined;
-    await deps.store.intake(job, (sink) =>
-      format === 'ndjson' ? ndjsonIntake(ctx.req, sink, check, { maxBytes: limit, chunkLines: deps.chunkLines }) : bundleIntake(bundle, sink, check, deps.bundleMaxEntries),
-    );
+    const body = await readJsonBody(ctx, limit);
+    await (isManifest(body)
+      ? deps.store.intake(job('manifest'), (_sink, inputs) => manifestIntake(body, inputs, check, deps.allowedSources))
+      : deps.store.intake(job('bundle'), (sink) => bundleIntake(body, sink, check, deps.bundleMaxEntries)));
   });
   ctx.set('Content-Location', statusUrl(deps.baseUrl, id));
   sendOutcome(ctx, 202, informationOutcome(`$import job ${id} accepted; poll ${statusUrl(deps.baseUrl, id)}`));

@@ -23,6 +23,7 @@ export function param(body: Record<string, unknown> | undefined, name: string): 
 }
 
 export interface SummaryFailure {
+  readonly url?: string;
   readonly line?: number;
   readonly entry?: number;
   readonly diagnostics: string;
@@ -39,7 +40,8 @@ export function failures(body: Record<string, unknown> | undefined): SummaryFail
       const outcome = part('outcome')?.['resource'] as { issue: { diagnostics: string; code: string }[] };
       const line = part('line')?.['valueInteger'] as number | undefined;
       const entry = part('entry')?.['valueInteger'] as number | undefined;
-      return { ...(line === undefined ? {} : { line }), ...(entry === undefined ? {} : { entry }), diagnostics: outcome.issue[0]?.diagnostics ?? '', code: outcome.issue[0]?.code ?? '' };
+      const url = part('url')?.['valueUrl'] as string | undefined;
+      return { ...(url === undefined ? {} : { url }), ...(line === undefined ? {} : { line }), ...(entry === undefined ? {} : { entry }), diagnostics: outcome.issue[0]?.diagnostics ?? '', code: outcome.issue[0]?.code ?? '' };
     });
 }
 

@@ -7,6 +7,7 @@ import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { discover, registerClient, withToken } from '../../helpers/smart.js';
 import { countByIdentifier } from '../bundle/helpers.js';
 import { failures, importJobCount, ndjson, param, statusUrl, typeCounts } from './async-helpers.js';
+import { manifest, startFileServer, type FileServer } from './file-server.js';
 
 const LAB = 'http://terminology.hl7.org/CodeSystem/observation-category';
 
@@ -44,15 +45,18 @@ describe('Asynchronous $import: access control and audit', function () {
   let writer: string;
   let sameScopesOtherClient: string;
   let reader: string;
+  let files: FileServer;
 
   before(async () => {
-    s = await startTestServer({ authMode: 'smart', importWorkerIntervalMs: 0 });
+    files = await startFileServer();
+    s = await startTestServer({ authMode: 'smart', importWorkerIntervalMs: 0, importAllowedSources: `${files.origin}/files/` });
     writer = await backendToken(`system/Patient.cruds system/Observation.cu?category=${LAB}|laboratory`);
     sameScopesOtherClient = await backendToken('system/Patient.cruds');
     reader = await backendToken('system/Patient.rs');
   });
   after(async () => {
     await s.close();
+    await files.close();
   });
 
   it('runs the job with the submitter\'s grant: each write is checked when it runs (a v2 restriction refuses one line), and only the submitter sees the job', async () => {
@@ -91,6 +95,29 @@ describe('Asynchronous $import: access control and audit', function () {
     expect((await submit(sameScopesOtherClient, JSON.stringify(bundle), 'application/fhir+json')).status).to.equal(403);
     expect(await importJobCount(s.pool)).to.equal(before);
     expect(await countByIdentifier(s.pool, 'Patient', system, 'm1')).to.equal(0);
+  });
+
+  it('a manifest: each input type needs write access (403 for the whole request, nothing stored or fetched); the files load with the submitter\'s grant', async () => {
+    files.serve('/files/Patient.ndjson', ndjson([patient('url-1')]));
+    files.serve('/files/Observation.ndjson', ndjson([observation('url-lab', 'laboratory'), observation('url-vitals', 'vital-signs')]));
+    const body = manifest([['Patient', `${files.origin}/files/Patient.ndjson`], ['Observation', `${files.origin}/files/Observation.ndjson`]]);
+    const before = await importJobCount(s.pool);
+    const mixed = await submit(sameScopesOtherClient, body, 'application/fhir+json');
+    expect(mixed.status).to.equal(403);
+    expect(firstIssue(mixed).diagnostics).to.contain('Observation');
+    expect((await submit(reader, manifest([['Patient', `${files.origin}/files/Patient.ndjson`]]), 'application/json')).status).to.equal(403);
+    expect(await importJobCount(s.pool)).to.equal(before);
+    expect(files.requests).to.deep.equal([]);
+    const r = await submit(writer, body, 'application/fhir+json');
+    expect(r.status, r.text).to.equal(202);
+    while ((await s.runImports()) > 0);
+    const done = await withToken(statusUrl(r), writer);
+    expect(typeCounts(done.body, 'Patient')).to.deep.equal({ loaded: 1, skipped: 0, failed: 0 });
+    // The writer's v2 scope admits laboratory Observations only: the vital-signs line is refused when it runs.
+    expect(typeCounts(done.body, 'Observation')).to.deep.equal({ loaded: 1, skipped: 0, failed: 1 });
+    expect(failures(done.body).map((f) => [f.url, f.line, f.code])).to.deep.equal([[`${files.origin}/files/Observation.ndjson`, 2, 'forbidden']]);
+    expect(await countByIdentifier(s.pool, 'Observation', system, 'url-vitals')).to.equal(0);
+    expect(await countByIdentifier(s.pool, 'Patient', system, 'url-1')).to.equal(1);
   });
 
   it('without a token: 401', async () => {

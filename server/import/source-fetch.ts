@@ -1,0 +1,106 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { FhirError, type ErrorKind } from '../errors/fhir-error.js';
+import { isAllowedSource, type AllowList } from './source-allow-list.js';
+
+/**
+ * GET of one file of an `$import` manifest, with the SSRF and resource limits the
+ * feature needs: every URL (the input's and each redirect's) must lie under
+ * IMPORT_ALLOWED_SOURCES, at most MAX_REDIRECTS hops, the whole transfer within
+ * `timeoutMs`, at most `maxBytes` bytes. Messages name the origin only, never the
+ * path or query (signed URLs carry tokens there); the summary has the input's URL.
+ */
+export interface SourceLimits {
+  readonly allow: AllowList;
+  /** IMPORT_MAX_BYTES: largest file. */
+  readonly maxBytes: number;
+  /** IMPORT_FETCH_TIMEOUT_MS: the whole transfer, headers and body. */
+  readonly timeoutMs: number;
+}
+
+/** A file that could not be fetched; `transient` ones (network errors, 5xx, 429) are tried again (CHUNK_ATTEMPTS). */
+export class SourceError extends FhirError {
+  constructor(
+    kind: ErrorKind,
+    message: string,
+    readonly transient = false,
+  ) {
+    super(kind, message);
+    this.name = 'SourceError';
+  }
+}
+
+/** Redirects followed (each one checked against the allow-list); a file server needs one or two. */
+export const MAX_REDIRECTS = 3;
+
+/** What a file server may call NDJSON: none, the NDJSON types, or the generic ones (S3 and nginx serve .ndjson as those). */
+const NDJSON_TYPES = new Set(['', 'application/fhir+ndjson', 'application/ndjson', 'application/x-ndjson', 'application/octet-stream', 'text/plain']);
+
+function statusError(status: number, origin: string): SourceError {
+  const message = `GET on ${origin} answered ${String(status)}`;
+  if (status === 404 || status === 410) return new SourceError('notFound', message);
+  if (status === 401 || status === 403) return new SourceError('forbidden', message);
+  if (status === 429 || status >= 500) return new SourceError('busy', message, true);
+  return new SourceError('invalid', message);
+}
+
+/** Network failures are transient; a timeout is not (a slow file fails its input, not the queue). */
+function networkError(err: unknown, origin: string, signal: AbortSignal, timeoutMs: number): SourceError {
+  if (err instanceof SourceError) return err;
+  if (signal.aborted) return new SourceError('timeout', `the file on ${origin} was not received within ${String(timeoutMs)} ms (IMPORT_FETCH_TIMEOUT_MS)`);
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : 'unknown error';
+  return new SourceError('busy', `GET on ${origin} failed: ${cause}`, true);
+}
+
+/** The body's bytes, failing once they pass `max` (never more is read). */
+async function* limited(body: AsyncIterable<Uint8Array>, max: number, origin: string): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const part of body) {
+    n += part.byteLength;
+    if (n > max) throw new SourceError('tooLarge', `the file on ${origin} is larger than ${String(max)} bytes (IMPORT_MAX_BYTES)`);
+    yield Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+  }
+}
+
+/** The response to GET `url`, after the redirects the allow-list admits. */
+async function follow(url: string, limits: SourceLimits, signal: AbortSignal): Promise<{ response: Response; origin: string }> {
+  let target = new URL(url);
+  for (let hop = 0; ; hop += 1) {
+    if (!isAllowedSource(target, limits.allow)) throw new SourceError('forbidden', `redirected to ${target.origin}, which is not under a prefix of IMPORT_ALLOWED_SOURCES`);
+    // redirect: 'manual', so each hop's target is checked before anything is sent to it.
+    const response = await fetch(target, { redirect: 'manual', signal, headers: { accept: 'application/fhir+ndjson' } });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || location === null) return { response, origin: target.origin };
+    await response.body?.cancel();
+    if (hop >= MAX_REDIRECTS) throw new SourceError('invalid', `more than ${String(MAX_REDIRECTS)} redirects from ${new URL(url).origin}`);
+    target = new URL(location, target);
+  }
+}
+
+/**
+ * Opens the file at `url` and yields its bytes. Throws SourceError when it may not
+ * or cannot be fetched, is not NDJSON or is too large, also part-way through.
+ */
+export async function* fetchSource(url: string, limits: SourceLimits): AsyncGenerator<Buffer> {
+  const signal = AbortSignal.timeout(limits.timeoutMs);
+  let origin = new URL(url).origin;
+  try {
+    const { response, origin: at } = await follow(url, limits, signal);
+    origin = at;
+    if (!response.ok || response.body === null) {
+      await response.body?.cancel();
+      throw statusError(response.status, origin);
+    }
+    const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const length = Number(response.headers.get('content-length') ?? '0');
+    if (!NDJSON_TYPES.has(type) || length > limits.maxBytes) {
+      await response.body.cancel();
+      throw NDJSON_TYPES.has(type)
+        ? new SourceError('tooLarge', `the file on ${origin} is ${String(length)} bytes, more than ${String(limits.maxBytes)} (IMPORT_MAX_BYTES)`)
+        : new SourceError('unsupportedMediaType', `the file on ${origin} is ${type}, not NDJSON (application/fhir+ndjson)`);
+    }
+    yield* limited(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), limits.maxBytes, origin);
+  } catch (err) {
+    throw networkError(err, origin, signal, limits.timeoutMs);
+  }
+}
