@@ -23,9 +23,12 @@ export function importAccess(baseUrl: string, pool: Pool): ImportAccessFactory {
       entries: access,
       withdrawn: () => withdrawnReason(pool, principal),
       completed(jobId, totals) {
+        // A manifest file that could not be fetched fails without lines to count: it is a failure all the same.
+        const failedFiles = totals.failures.filter((f) => f.url !== undefined && f.line === undefined).length;
+        const files = failedFiles > 0 ? `, ${String(failedFiles)} file(s) not fetched` : '';
         const record: AuditRecord = {
-          ...access.record('E', totals.failed > 0 ? '4' : '0'),
-          description: `$import job ${jobId} finished: ${String(totals.loaded)} loaded, ${String(totals.skipped)} skipped, ${String(totals.failed)} failed`,
+          ...access.record('E', totals.failed > 0 || failedFiles > 0 ? '4' : '0'),
+          description: `$import job ${jobId} finished: ${String(totals.loaded)} loaded, ${String(totals.skipped)} skipped, ${String(totals.failed)} failed${files}`,
         };
         return { topic: AUDIT_TOPIC, payload: record };
       },

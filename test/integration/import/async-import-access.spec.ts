@@ -143,4 +143,20 @@ describe('Asynchronous $import: access control and audit', function () {
     expect(await countByIdentifier(s.pool, 'Patient', system, 'gone-1')).to.equal(0);
     expect(await countByIdentifier(s.pool, 'Patient', system, 'gone-2')).to.equal(0);
   });
+
+  it('a manifest job whose only failure is a file that could not be fetched is audited as a failure', async () => {
+    const r = await submit(writer, manifest([['Patient', `${files.origin}/files/missing.ndjson`]]), 'application/json');
+    expect(r.status, r.text).to.equal(202);
+    while ((await s.runImports()) > 0);
+    const job = new URL(statusUrl(r)).searchParams.get('job') ?? '';
+    const audit = await s.pool.query<{ payload: string }>(
+      `SELECT payload::text AS payload FROM outbox WHERE topic = 'audit' AND payload::text LIKE $1
+       UNION ALL SELECT content::text FROM resource WHERE resource_type = 'AuditEvent' AND content::text LIKE $1`,
+      [`%$import job ${job} finished%`],
+    );
+    expect(audit.rows.length).to.equal(1);
+    const text = audit.rows[0]?.payload ?? '';
+    expect(text).to.contain('1 file(s) not fetched');
+    expect(text).to.match(/"outcome"\s*:\s*"4"/);
+  });
 });
