@@ -35,8 +35,11 @@ interface Slot {
   hi: number | null;
 }
 
+/** Reused for every component value (reset first); slotsOf copies what it needs out of it at once. */
+const scratch = new IndexRows();
+
 function slotsOf(kind: ComponentKind, v: TypedValue, base: string): Slot[] {
-  const scratch = new IndexRows();
+  scratch.reset();
   switch (kind) {
     case 'token':
       extractToken(scratch, { key: 0, textKey: -1, ofTypeKey: -1 }, v, []);

@@ -73,6 +73,13 @@ class Columns<T extends unknown[]> {
   get size(): number {
     return this.count;
   }
+
+  /** Empties the table, keeping its arrays for the next rows (a reused scratch, see IndexRows.reset). */
+  reset(): void {
+    if (this.cols !== undefined) for (const c of this.cols) c.length = 0;
+    this.count = 0;
+    this.seen = undefined;
+  }
 }
 
 /** Rows up to which duplicates are found by comparing values (beyond: by key). */
@@ -178,6 +185,15 @@ export class IndexRows {
     }
     if (all.some((rows) => rows.contentDeferred)) mask |= CONTENT_QUEUED;
     return { mask, values };
+  }
+
+  /**
+   * Empties every table. Composite extraction reads each component value through one
+   * scratch IndexRows, reset before each value: a new one per value was the largest
+   * allocation of index extraction.
+   */
+  reset(): void {
+    for (const t of [this.token, this.string, this.date, this.number, this.quantity, this.reference, this.uri, this.composite, this.text]) t.reset();
   }
 
   get size(): number {
