@@ -73,7 +73,8 @@ export class LinkWalker {
     const table = this.tables.tables.get(tableKey);
     if (table === undefined) return obj;
     let out: JsonObject | undefined;
-    for (const key of Object.keys(obj)) {
+    // for-in, not Object.keys: no array per object (JSON objects have no inherited enumerable keys).
+    for (const key in obj) {
       const value = obj[key];
       const twin = key.startsWith('_');
       const spec = table.children.get(twin ? key.slice(1) : key);

@@ -34,7 +34,8 @@ export class StructureWalker {
 
   private walkObject(obj: JsonObject, table: TypeTable, path: string, issues: Issue[]): void {
     let choices: Map<ElementRule, string> | undefined;
-    for (const key of Object.keys(obj)) {
+    // for-in, not Object.keys: no array per object (JSON objects have no inherited enumerable keys).
+    for (const key in obj) {
       const twin = key.charCodeAt(0) === 95; // '_': https://hl7.org/fhir/R4/json.html#primitive
       const name = twin ? key.slice(1) : key;
       const child = table.children.get(name);
