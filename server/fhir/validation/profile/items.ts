@@ -42,16 +42,19 @@ function isUpper(c: number): boolean {
   return c >= 65 && c <= 90;
 }
 
-/** The element a JSON property belongs to, and the FHIR type of its values. */
-export function resolveProperty(kids: ReadonlyMap<string, CompiledElement>, name: string): [CompiledElement, string] | undefined {
+/** The element a JSON property belongs to (a choice element by its type suffix). */
+function elementOf(kids: ReadonlyMap<string, CompiledElement>, name: string): CompiledElement | undefined {
   const direct = kids.get(name);
-  if (direct !== undefined && !direct.choice) return [direct, direct.types[0]?.code ?? 'BackboneElement'];
+  if (direct !== undefined && !direct.choice) return direct;
   for (const c of choicesOf(kids)) {
-    if (name.length > c.name.length && name.startsWith(c.name) && isUpper(name.charCodeAt(c.name.length))) {
-      return [c, typeFromSuffix(name.slice(c.name.length))];
-    }
+    if (name.length > c.name.length && name.startsWith(c.name) && isUpper(name.charCodeAt(c.name.length))) return c;
   }
   return undefined;
+}
+
+/** The FHIR type of the values of property `name` of element `def` (elementOf). */
+function declaredType(def: CompiledElement, name: string): string {
+  return def.choice ? typeFromSuffix(name.slice(def.name.length)) : (def.types[0]?.code ?? 'BackboneElement');
 }
 
 function itemType(declared: string, value: unknown): string {
@@ -102,9 +105,9 @@ export function eachItem(
     const name = twinKey ? key.slice(1) : key;
     if (twinKey && obj[name] !== undefined) continue; // taken with its value
     if (obj[key] === undefined) continue; // a JS object built in code may carry undefined: absent in JSON
-    const resolved = resolveProperty(kids, name);
-    if (resolved === undefined) continue; // unknown: reported by the structural checks
-    const [def, declared] = resolved;
+    const def = elementOf(kids, name);
+    if (def === undefined) continue; // unknown: reported by the structural checks
+    const declared = declaredType(def, name);
     const value = obj[name];
     const twin = hasTwins ? obj[`_${name}`] : undefined;
     const at = `${path}.${name}`;
