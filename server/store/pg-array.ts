@@ -17,7 +17,13 @@ function element(v: unknown): string {
  * insert columns); anything else is a programming error and throws.
  */
 export function pgArray(values: readonly unknown[]): string {
+  if (values.length > 0 && values.every(plain)) return `{"${values.join('","')}"}`;
   const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i += 1) parts[i] = element(values[i]);
   return `{${parts.join(',')}}`;
+}
+
+/** Written as it is between quotes: a number, or a string without a double quote or a backslash (most index values). */
+function plain(v: unknown): boolean {
+  return typeof v === 'number' || (typeof v === 'string' && !NEEDS_ESCAPE.test(v));
 }

@@ -13,6 +13,8 @@ describe('pgArray', () => {
     const mixed: unknown[] = [...awkward, ...numbers, null, undefined];
     expect(pgArray(mixed)).to.equal(prepareValue(mixed));
     expect(pgArray([])).to.equal(prepareValue([]));
+    // Without nulls or characters to escape (the one-join path), and with them.
+    for (const plainOnes of [['a'], ['a', 'b c', 'NULL', ''], [1, 2.5, -3], ['x', 7, 'y,z']]) expect(pgArray(plainOnes)).to.equal(prepareValue(plainOnes));
     for (let i = 0; i < 500; i += 1) {
       const random = Array.from({ length: 1 + (i % 9) }, (_, k) => {
         const pick = (i * 7 + k * 13) % 4;
