@@ -93,7 +93,7 @@ export function buildApp(deps: AppDeps, baseUrl: string): AppParts {
     {
       intervalMs: deps.config.importWorkerIntervalMs,
       retentionHours: deps.config.importRetentionHours,
-      fetch: { allow: allowedSources, maxBytes: deps.config.importMaxBytes, timeoutMs: deps.config.importFetchTimeoutMs, chunkLines: deps.config.importChunkLines },
+      fetch: { allow: allowedSources, maxBytes: deps.config.importMaxBytes, timeoutMs: deps.config.importFetchTimeoutMs, chunkLines: deps.config.importChunkLines, maxLineBytes: deps.config.maxBodyBytes },
     },
   );
   const fhir = fhirRouter({
@@ -127,6 +127,7 @@ export function buildApp(deps: AppDeps, baseUrl: string): AppParts {
       baseUrl,
       maxBytes: deps.config.importMaxBytes,
       chunkLines: deps.config.importChunkLines,
+      maxLineBytes: deps.config.maxBodyBytes,
       allowedSources,
       bundleMaxBytes: deps.config.bundleMaxBytes,
       bundleMaxEntries: deps.config.bundleMaxEntries,

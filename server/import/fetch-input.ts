@@ -7,6 +7,8 @@ import { fetchSource, SourceError, type SourceLimits } from './source-fetch.js';
 export interface FetchInputOptions extends SourceLimits {
   /** IMPORT_CHUNK_LINES: lines per NDJSON chunk added to the job. */
   readonly chunkLines: number;
+  /** MAX_BODY_BYTES: the longest line (one resource) accepted. */
+  readonly maxLineBytes: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function fetchInput(chunk: ClaimedChunk, adder: ChunkAdder, options
   if (input === undefined) throw new FhirError('internal', 'a fetch chunk without its input');
   try {
     // The byte limit is fetchSource's (it names the file); the intake only splits.
-    await ndjsonIntake(fetchSource(input.url, options), adder.add, noCheck, { maxBytes: Number.MAX_SAFE_INTEGER, chunkLines: options.chunkLines });
+    await ndjsonIntake(fetchSource(input.url, options), adder.add, noCheck, { maxBytes: Number.MAX_SAFE_INTEGER, chunkLines: options.chunkLines, maxLineBytes: options.maxLineBytes });
     return { counts: {}, failures: [] };
   } catch (err) {
     await adder.discard();

@@ -1,9 +1,8 @@
-import { Readable } from 'node:stream';
 import { FhirError, invalid } from '../errors/fhir-error.js';
 import { isJsonObject, type JsonObject } from '../fhir/model/json-object.js';
 import type { ChunkSink, InputSink } from '../store/import-job-store.js';
 import { checkSources, parseManifest } from './import-manifest.js';
-import { numberedLines, parseNdjsonLine } from './ndjson.js';
+import { LineTooLong, numberedLines, parseNdjsonLine } from './ndjson.js';
 import type { AllowList } from './source-allow-list.js';
 
 /**
@@ -23,7 +22,16 @@ export interface IntakeLimits {
   readonly maxBytes: number;
   /** NDJSON lines per chunk (each chunk one transaction). */
   readonly chunkLines: number;
+  /** Longest line (MAX_BODY_BYTES, the largest resource the API takes); over it, 413. */
+  readonly maxLineBytes: number;
 }
+
+/**
+ * A chunk is also closed once it holds this much text, whatever its line count: it
+ * is loaded as one Bundle, and 500 lines of several megabytes each would not fit in
+ * the loading process's memory.
+ */
+export const CHUNK_MAX_BYTES = 16 * 1024 * 1024;
 
 const tooLarge = (max: number): FhirError =>
   new FhirError('tooLarge', `The import body is larger than the limit of ${String(max)} bytes (IMPORT_MAX_BYTES)`);
@@ -46,6 +54,16 @@ async function* limited(input: AsyncIterable<Buffer | string>, max: number): Asy
  * reported, by line number, when the job runs (the rest still loads). Returns the
  * number of lines; a body without any resource line is 400.
  */
+/** A line over MAX_BODY_BYTES refuses the whole body (413), like a body over IMPORT_MAX_BYTES. */
+async function* lineErrorsAsTooLarge<T>(lines: AsyncGenerator<T>): AsyncGenerator<T> {
+  try {
+    yield* lines;
+  } catch (err) {
+    if (err instanceof LineTooLong) throw new FhirError('tooLarge', `NDJSON ${err.message} (MAX_BODY_BYTES, the largest resource accepted)`);
+    throw err;
+  }
+}
+
 export async function ndjsonIntake(input: AsyncIterable<Buffer | string>, sink: ChunkSink, access: IntakeAccess, limits: IntakeLimits): Promise<number> {
   const allowed = new Set<string>();
   let lines: string[] = [];
@@ -53,10 +71,13 @@ export async function ndjsonIntake(input: AsyncIterable<Buffer | string>, sink: 
   let pending = 0;
   let last = 0;
   let resources = 0;
-  for await (const { line, text } of numberedLines(Readable.from(limited(input, limits.maxBytes)))) {
+  let bytes = 0;
+  const numbered = numberedLines(limited(input, limits.maxBytes), limits.maxLineBytes);
+  for await (const { line, text } of lineErrorsAsTooLarge(numbered)) {
     last = line;
     if (lines.length === 0) firstLine = line;
     lines.push(text);
+    bytes += text.length + 1;
     if (text.trim() === '') continue;
     const parsed = parseNdjsonLine(text, line);
     if ('resource' in parsed) {
@@ -68,10 +89,11 @@ export async function ndjsonIntake(input: AsyncIterable<Buffer | string>, sink: 
       }
     }
     pending += 1;
-    if (pending >= limits.chunkLines) {
+    if (pending >= limits.chunkLines || bytes >= CHUNK_MAX_BYTES) {
       await sink(firstLine, lines.join('\n'));
       lines = [];
       pending = 0;
+      bytes = 0;
     }
   }
   if (pending > 0) await sink(firstLine, lines.join('\n'));

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { isJsonObject, type JsonObject } from '../fhir/model/json-object.js';
 
 /** One non-blank NDJSON line: the resource, or why it is not one. */
@@ -22,13 +20,57 @@ export function parseNdjsonLine(text: string, line: number): NdjsonLine {
   return { line, bytes, resource: value as JsonObject & { resourceType: string } };
 }
 
-/** The lines of a text stream, numbered from 1 (blank ones included, so numbers match the file). */
-export async function* numberedLines(input: Readable): AsyncGenerator<{ readonly line: number; readonly text: string }> {
-  let n = 0;
-  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-    n += 1;
-    yield { line: n, text };
+/** Thrown by numberedLines for a line over its byte limit (`line` is its number). */
+export class LineTooLong extends Error {
+  constructor(
+    readonly line: number,
+    readonly maxBytes: number,
+  ) {
+    super(`line ${String(line)} is longer than ${String(maxBytes)} bytes`);
+    this.name = 'LineTooLong';
   }
+}
+
+const LF = 0x0a;
+
+function lineText(parts: readonly Buffer[]): string {
+  const text = (parts.length === 1 ? (parts[0] ?? Buffer.alloc(0)) : Buffer.concat(parts)).toString('utf8');
+  return text.endsWith('\r') ? text.slice(0, -1) : text;
+}
+
+/**
+ * The lines of a byte stream, numbered from 1 (blank ones included, so numbers match
+ * the file), split at `\n` (a `\r` before it is dropped; https://hl7.org/fhir/R4/nd-json.html).
+ * A line is never held longer than `maxLineBytes`: past that, LineTooLong is thrown
+ * before more of it is read. readline would buffer a line of any length, so one
+ * gigabyte-long line could exhaust the process that receives or loads it.
+ */
+export async function* numberedLines(
+  input: AsyncIterable<Buffer | string>,
+  maxLineBytes = Number.POSITIVE_INFINITY,
+): AsyncGenerator<{ readonly line: number; readonly text: string }> {
+  let parts: Buffer[] = [];
+  let held = 0;
+  let n = 0;
+  for await (const piece of input) {
+    const buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
+    let start = 0;
+    for (let at = buf.indexOf(LF, start); at !== -1; at = buf.indexOf(LF, start)) {
+      if (held + at - start > maxLineBytes) throw new LineTooLong(n + 1, maxLineBytes);
+      parts.push(buf.subarray(start, at));
+      n += 1;
+      yield { line: n, text: lineText(parts) };
+      parts = [];
+      held = 0;
+      start = at + 1;
+    }
+    if (start < buf.length) {
+      held += buf.length - start;
+      if (held > maxLineBytes) throw new LineTooLong(n + 1, maxLineBytes);
+      parts.push(buf.subarray(start));
+    }
+  }
+  if (held > 0) yield { line: n + 1, text: lineText(parts) };
 }
 
 /**
@@ -37,7 +79,7 @@ export async function* numberedLines(input: Readable): AsyncGenerator<{ readonly
  */
 export async function* ndjsonChunks(file: string, size: number): AsyncGenerator<NdjsonLine[]> {
   let chunk: NdjsonLine[] = [];
-  for await (const { line, text } of numberedLines(createReadStream(file, { encoding: 'utf8' }))) {
+  for await (const { line, text } of numberedLines(createReadStream(file))) {
     if (text.trim() === '') continue;
     chunk.push(parseNdjsonLine(text, line));
     if (chunk.length >= size) {

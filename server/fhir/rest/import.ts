@@ -18,6 +18,8 @@ export interface ImportRouteDeps {
   readonly baseUrl: string;
   readonly maxBytes: number;
   readonly chunkLines: number;
+  /** MAX_BODY_BYTES: the longest NDJSON line (one resource) accepted. */
+  readonly maxLineBytes: number;
   /** IMPORT_ALLOWED_SOURCES, parsed: where a manifest's files may be fetched from (none: manifests are refused). */
   readonly allowedSources: AllowList;
   readonly bundleMaxBytes: number;
@@ -94,7 +96,7 @@ async function submit(ctx: AppContext, deps: ImportRouteDeps, uploads: Limiter):
   const job = (f: ImportFormat): NewImportJob => ({ id, format: f, owner: importOwner(principal), principal: principal === undefined ? undefined : principalJson(principal), requestId: ctx.state.requestId });
   await uploads.run(async () => {
     if (format === 'ndjson') {
-      await deps.store.intake(job('ndjson'), (sink) => ndjsonIntake(ctx.req, sink, check, { maxBytes: limit, chunkLines: deps.chunkLines }));
+      await deps.store.intake(job('ndjson'), (sink) => ndjsonIntake(ctx.req, sink, check, { maxBytes: limit, chunkLines: deps.chunkLines, maxLineBytes: deps.maxLineBytes }));
       return;
     }
     // A Bundle is parsed whole anyway (as POST /fhir does), so it is read before the intake transaction starts.

@@ -164,7 +164,7 @@ describe('Asynchronous $import of a manifest (NDJSON files by URL)', function ()
     files.serve('/files/crash/Patient.ndjson', ndjson([patient('crash-1'), patient('crash-2'), patient('crash-3')]));
     const r = await submitImport(s.base, manifest([['Patient', url('crash/Patient.ndjson')]]), JSON_TYPE);
     const job = new URL(statusUrl(r)).searchParams.get('job');
-    const options = { allow: parseAllowList(`${files.origin}/files/`), maxBytes: 4096, timeoutMs: 5000, chunkLines: 2 };
+    const options = { allow: parseAllowList(`${files.origin}/files/`), maxBytes: 4096, timeoutMs: 5000, chunkLines: 2, maxLineBytes: 1_000_000 };
     // The file is fetched and its two chunks added in the claim transaction; then the process dies before the claim commits.
     let added = 0;
     const claimed = new ImportJobStore(s.pool).claim(async (chunk, adder) => {

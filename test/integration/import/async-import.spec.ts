@@ -207,4 +207,17 @@ describe('Asynchronous $import (POST /fhir/$import)', function () {
       await kept.close();
     }
   });
+
+  it('refuses an NDJSON line longer than MAX_BODY_BYTES with 413, storing nothing', async () => {
+    const small = await startTestServer({ importWorkerIntervalMs: 0, maxBodyBytes: 2048 });
+    try {
+      const before = await importJobCount(small.pool);
+      const r = await submitImport(small.base, ndjson([patient('short'), patient('long', { text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(3000)}</div>` } })]), NDJSON);
+      expect(r.status).to.equal(413);
+      expect(firstIssue(r).diagnostics).to.contain('line 2');
+      expect(await importJobCount(small.pool)).to.equal(before);
+    } finally {
+      await small.close();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { FhirError } from '../../../server/errors/fhir-error.js';
-import { bundleIntake, ndjsonIntake, type IntakeAccess } from '../../../server/import/import-intake.js';
+import { bundleIntake, CHUNK_MAX_BYTES, ndjsonIntake, type IntakeAccess } from '../../../server/import/import-intake.js';
 import { lineId } from '../../../server/import/ndjson.js';
 
 /** Chunks the intake hands to the store, and the types it asked about. */
@@ -30,7 +30,7 @@ describe('$import intake', () => {
     const r = recorder();
     const body = [p(1), '', p(2), '{ bad', p(3), JSON.stringify({ resourceType: 'Observation' }), ''].join('\n');
     // Split mid-line, as a socket would.
-    const lines = await ndjsonIntake(parts(body.slice(0, 7), body.slice(7)), r.sink, r.access, { maxBytes: 10_000, chunkLines: 2 });
+    const lines = await ndjsonIntake(parts(body.slice(0, 7), body.slice(7)), r.sink, r.access, { maxBytes: 10_000, chunkLines: 2, maxLineBytes: 1_000_000 });
     expect(lines).to.equal(6);
     expect(r.chunks).to.deep.equal([
       [1, `${p(1)}\n\n${p(2)}`],
@@ -42,11 +42,11 @@ describe('$import intake', () => {
 
   it('stops reading at the byte limit (413) and at the first refused type (403)', async () => {
     const big = recorder();
-    const tooLarge = await ndjsonIntake(parts(p(1), '\n', p(2), '\n', p(3)), big.sink, big.access, { maxBytes: 40, chunkLines: 1 }).catch((e: unknown) => e);
+    const tooLarge = await ndjsonIntake(parts(p(1), '\n', p(2), '\n', p(3)), big.sink, big.access, { maxBytes: 40, chunkLines: 1, maxLineBytes: 1_000_000 }).catch((e: unknown) => e);
     expect(tooLarge).to.be.instanceOf(FhirError).with.property('status', 413);
     const refused = recorder(['Observation']);
     const body = [p(1), JSON.stringify({ resourceType: 'Observation' })].join('\n');
-    const err = await ndjsonIntake(parts(body), refused.sink, refused.access, { maxBytes: 10_000, chunkLines: 10 }).catch((e: unknown) => e);
+    const err = await ndjsonIntake(parts(body), refused.sink, refused.access, { maxBytes: 10_000, chunkLines: 10, maxLineBytes: 1_000_000 }).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(FhirError).with.property('status', 403);
   });
 
@@ -70,5 +70,27 @@ describe('$import intake', () => {
     expect(lineId(job, 7)).to.not.equal(lineId(job, 8));
     expect(lineId(job, 7)).to.not.equal(lineId('0d4e5f6a-1b2c-4d3e-8f9a-0b1c2d3e4f5a', 7));
     expect(lineId(job, 7)).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('refuses a line longer than MAX_BODY_BYTES (413) before reading the rest of it, and closes chunks at CHUNK_MAX_BYTES', async () => {
+    const r = recorder();
+    const long = JSON.stringify({ resourceType: 'Patient', text: { div: 'x'.repeat(500) } });
+    let read = 0;
+    async function* endless(): AsyncGenerator<Buffer> {
+      yield Buffer.from(`${p(1)}\n`);
+      // A line that never ends: the intake must stop once it passes the limit, not buffer it all.
+      for (;;) {
+        read += 1;
+        yield await Promise.resolve(Buffer.from(long.slice(0, 100)));
+      }
+    }
+    const err = await ndjsonIntake(endless(), r.sink, r.access, { maxBytes: 10_000_000, chunkLines: 10, maxLineBytes: 1000 }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(FhirError).with.property('status', 413);
+    expect((err as FhirError).message).to.contain('line 2');
+    expect(read).to.be.lessThan(20);
+    const big = recorder();
+    const lines = Array.from({ length: 3 }, () => JSON.stringify({ resourceType: 'Patient', text: { div: 'y'.repeat(CHUNK_MAX_BYTES / 2) } }));
+    await ndjsonIntake(parts(lines.join('\n')), big.sink, big.access, { maxBytes: Number.MAX_SAFE_INTEGER, chunkLines: 500, maxLineBytes: CHUNK_MAX_BYTES });
+    expect(big.chunks.map(([first]) => first)).to.deep.equal([1, 3]);
   });
 });
