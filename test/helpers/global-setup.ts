@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../server/store/embedded.js';
 import { migrateLatest } from '../../server/store/migrate.js';
@@ -10,12 +10,15 @@ import { freePort } from '../../server/net/free-port.js';
  * free port. Tests read the URL from TEST_DATABASE_URL.
  */
 let embedded: EmbeddedDatabase | undefined;
+/** The cluster's directory: the cluster goes with stop(), but its password file stays behind unless removed. */
+let dataDir: string | undefined;
 
 
 export async function mochaGlobalSetup(): Promise<void> {
   let url = process.env['DATABASE_URL'];
   if (url === undefined || url === '') {
     const dir = mkdtempSync(path.join(process.cwd(), '.test-data-'));
+    dataDir = dir;
     embedded = await startEmbeddedDatabase({ dataDir: dir, port: await freePort(), database: 'fhir_test', persistent: false });
     url = embedded.connectionString;
   }
@@ -25,4 +28,5 @@ export async function mochaGlobalSetup(): Promise<void> {
 
 export async function mochaGlobalTeardown(): Promise<void> {
   await embedded?.stop();
+  if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
 }
