@@ -59,5 +59,5 @@ export function compartmentCondition(
   }
   // The compartment's own resource is in it too (e.g. Patient/123 in Patient/123's compartment).
   if (type === compartment) members.push({ kind: 'id', ids: [id] });
-  return members.length === 0 ? undefined : { kind: 'or', any: members };
+  return members.length === 0 ? undefined : { kind: 'or', alternatives: members };
 }

@@ -56,5 +56,5 @@ export async function confinementCondition(confine: SearchConfinement, type: str
     }
     admitted.push(all.length === 1 && all[0] !== undefined ? all[0] : { kind: 'and', all });
   }
-  return admitted.length === 0 ? NOTHING : { kind: 'or', any: admitted };
+  return admitted.length === 0 ? NOTHING : { kind: 'or', alternatives: admitted };
 }

@@ -51,7 +51,7 @@ function needsRow(c: Condition): boolean {
     case 'not':
       return needsRow(c.inner);
     case 'or':
-      return c.any.some(needsRow);
+      return c.alternatives.some(needsRow);
     case 'and':
       return c.all.some(needsRow);
     case 'index':
@@ -185,7 +185,7 @@ export function conditionSql(c: Condition, r: string, ctx: SqlContext): string {
     case 'not':
       return `NOT (${conditionSql(c.inner, r, ctx)})`;
     case 'or':
-      return anyOf(c.any.map((a) => conditionSql(a, r, ctx)));
+      return anyOf(c.alternatives.map((a) => conditionSql(a, r, ctx)));
     case 'and':
       return `(${andAll(c.all.map((a) => conditionSql(a, r, ctx)))})`;
     case 'none':

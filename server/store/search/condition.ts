@@ -72,7 +72,7 @@ export type Condition =
   /** `_list`: the resource is an item of one of these List resources (List.entry.item, key `itemKey`). */
   | { readonly kind: 'list'; readonly listIds: readonly string[]; readonly itemKey: number }
   | { readonly kind: 'not'; readonly inner: Condition }
-  | { readonly kind: 'or'; readonly any: readonly Condition[] }
+  | { readonly kind: 'or'; readonly alternatives: readonly Condition[] }
   /** Every one of `all` (top-level conditions are AND-ed anyway; this nests inside `or`). */
   | { readonly kind: 'and'; readonly all: readonly Condition[] }
   /** Matches nothing (e.g. a criterion no type searched can satisfy). */
