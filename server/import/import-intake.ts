@@ -4,6 +4,7 @@ import type { ChunkSink, InputSink } from '../store/import-job-store.js';
 import { checkSources, parseManifest } from './import-manifest.js';
 import { LineTooLong, numberedLines, parseNdjsonLine } from './ndjson.js';
 import type { AllowList } from './source-allow-list.js';
+import { bytesUpTo } from './bytes-up-to.js';
 
 /**
  * The submitter's permissions, checked at intake so a refused body is not stored at
@@ -36,24 +37,6 @@ export const CHUNK_MAX_BYTES = 16 * 1024 * 1024;
 const tooLarge = (max: number): FhirError =>
   new FhirError('tooLarge', `The import body is larger than the limit of ${String(max)} bytes (IMPORT_MAX_BYTES)`);
 
-/** The body's bytes, refused with 413 as soon as they pass `max` (never more is read). */
-async function* limited(input: AsyncIterable<Buffer | string>, max: number): AsyncGenerator<Buffer> {
-  let n = 0;
-  for await (const part of input) {
-    const buf = typeof part === 'string' ? Buffer.from(part) : part;
-    n += buf.length;
-    if (n > max) throw tooLarge(max);
-    yield buf;
-  }
-}
-
-/**
- * NDJSON (https://hl7.org/fhir/R4/nd-json.html) from a stream into chunks of
- * `chunkLines` resource lines, never the whole body in memory. Each line's type is
- * authorized; lines that are not JSON or not resources are stored as they are and
- * reported, by line number, when the job runs (the rest still loads). Returns the
- * number of lines; a body without any resource line is 400.
- */
 /** A line over MAX_BODY_BYTES refuses the whole body (413), like a body over IMPORT_MAX_BYTES. */
 async function* lineErrorsAsTooLarge<T>(lines: AsyncGenerator<T>): AsyncGenerator<T> {
   try {
@@ -64,6 +47,13 @@ async function* lineErrorsAsTooLarge<T>(lines: AsyncGenerator<T>): AsyncGenerato
   }
 }
 
+/**
+ * NDJSON (https://hl7.org/fhir/R4/nd-json.html) from a stream into chunks of
+ * `chunkLines` resource lines (or CHUNK_MAX_BYTES of text), never the whole body in memory. Each line's type is
+ * authorized; lines that are not JSON or not resources are stored as they are and
+ * reported, by line number, when the job runs (the rest still loads). Returns the
+ * number of lines; a body without any resource line is 400.
+ */
 export async function ndjsonIntake(input: AsyncIterable<Buffer | string>, sink: ChunkSink, access: IntakeAccess, limits: IntakeLimits): Promise<number> {
   const allowed = new Set<string>();
   let lines: string[] = [];
@@ -72,7 +62,7 @@ export async function ndjsonIntake(input: AsyncIterable<Buffer | string>, sink: 
   let last = 0;
   let resources = 0;
   let bytes = 0;
-  const numbered = numberedLines(limited(input, limits.maxBytes), limits.maxLineBytes);
+  const numbered = numberedLines(bytesUpTo(input, limits.maxBytes, () => tooLarge(limits.maxBytes)), limits.maxLineBytes);
   for await (const { line, text } of lineErrorsAsTooLarge(numbered)) {
     last = line;
     if (lines.length === 0) firstLine = line;

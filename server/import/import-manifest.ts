@@ -1,5 +1,7 @@
 import { FhirError, invalid } from '../errors/fhir-error.js';
-import { arrayProp, isJsonObject, type JsonObject } from '../fhir/model/json-object.js';
+import type { Parameters } from 'fhir/r4.js';
+import { isJsonObject, type JsonObject } from '../fhir/model/json-object.js';
+import { params, primitiveParam } from '../fhir/operations/input.js';
 import { isResourceType } from '../fhir/model/resource-types.js';
 import type { ImportInput } from '../store/import-job-store.js';
 import { isAllowedSource, unfetchable, type AllowList } from './source-allow-list.js';
@@ -28,24 +30,14 @@ export function isManifest(body: unknown): body is JsonObject {
   return isJsonObject(body) && (body['resourceType'] === 'Parameters' || (body['resourceType'] === undefined && Array.isArray(body['input'])));
 }
 
-/** The value of a Parameters part (valueCode, valueUri, valueUrl, valueString ...) when it is a string. */
-function partValue(part: unknown): unknown {
-  if (!isJsonObject(part)) return undefined;
-  const key = Object.keys(part).find((k) => k.startsWith('value'));
-  return key === undefined ? undefined : part[key];
-}
-
-const named = (parts: readonly unknown[], name: string): unknown[] => parts.filter((p) => isJsonObject(p) && p['name'] === name);
-
 /** The Parameters form as the plain JSON form, so both are checked by the same code. */
 function fromParameters(body: JsonObject): JsonObject {
-  const params = arrayProp(body, 'parameter');
   return {
-    inputFormat: partValue(named(params, 'inputFormat')[0]),
-    inputSource: partValue(named(params, 'inputSource')[0]),
-    input: named(params, 'input').map((p) => {
-      const parts = isJsonObject(p) ? arrayProp(p, 'part') : [];
-      return { type: partValue(named(parts, 'type')[0]), url: partValue(named(parts, 'url')[0]) };
+    inputFormat: primitiveParam(body, 'inputFormat'),
+    inputSource: primitiveParam(body, 'inputSource'),
+    input: params(body, 'input').map((p) => {
+      const parts: Parameters = { resourceType: 'Parameters', parameter: p.part ?? [] };
+      return { type: primitiveParam(parts, 'type'), url: primitiveParam(parts, 'url') };
     }),
   };
 }

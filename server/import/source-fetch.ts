@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { FhirError, type ErrorKind } from '../errors/fhir-error.js';
+import { bytesUpTo } from './bytes-up-to.js';
 import { isAllowedSource, type AllowList } from './source-allow-list.js';
 
 /**
@@ -52,16 +53,6 @@ function networkError(err: unknown, origin: string, signal: AbortSignal, timeout
   return new SourceError('busy', `GET on ${origin} failed: ${cause}`, true);
 }
 
-/** The body's bytes, failing once they pass `max` (never more is read). */
-async function* limited(body: AsyncIterable<Uint8Array>, max: number, origin: string): AsyncGenerator<Buffer> {
-  let n = 0;
-  for await (const part of body) {
-    n += part.byteLength;
-    if (n > max) throw new SourceError('tooLarge', `the file on ${origin} is larger than ${String(max)} bytes (IMPORT_MAX_BYTES)`);
-    yield Buffer.from(part.buffer, part.byteOffset, part.byteLength);
-  }
-}
-
 /** The response to GET `url`, after the redirects the allow-list admits. */
 async function follow(url: string, limits: SourceLimits, signal: AbortSignal): Promise<{ response: Response; origin: string }> {
   let target = new URL(url);
@@ -99,7 +90,7 @@ export async function* fetchSource(url: string, limits: SourceLimits): AsyncGene
         ? new SourceError('tooLarge', `the file on ${origin} is ${String(length)} bytes, more than ${String(limits.maxBytes)} (IMPORT_MAX_BYTES)`)
         : new SourceError('unsupportedMediaType', `the file on ${origin} is ${type}, not NDJSON (application/fhir+ndjson)`);
     }
-    yield* limited(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), limits.maxBytes, origin);
+    yield* bytesUpTo(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), limits.maxBytes, () => new SourceError('tooLarge', `the file on ${origin} is larger than ${String(limits.maxBytes)} bytes (IMPORT_MAX_BYTES)`));
   } catch (err) {
     throw networkError(err, origin, signal, limits.timeoutMs);
   }
