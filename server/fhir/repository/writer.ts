@@ -70,7 +70,7 @@ export function prepareCreate(validator: Validator, indexer: Indexer, resourceTy
 export function prepareUnchecked(validator: Validator, indexer: Indexer, resourceType: string, body: unknown, id: string): PreparedCreate {
   const { resource, forValidation } = shapeForWrite(resourceType, body, id);
   try {
-    const { row } = createOf(indexer, resource);
+    const row = rowOf(indexer, resource);
     return { resource, row, unchecked: { resourceType, content: row.content, resource: forValidation } };
   } catch (err) {
     rejectErrors(validator.validate(forValidation));
@@ -80,8 +80,12 @@ export function prepareUnchecked(validator: Validator, indexer: Indexer, resourc
 
 /** A validated resource as a create: its stored text and index rows. */
 function createOf(indexer: Indexer, resource: ResourceJson): PreparedCreate {
-  const { resourceType } = resource;
-  return { resource, row: { resourceType, id: String(resource['id']), content: storableContent(resource), method: 'POST', index: indexer.rows(resource) } };
+  return { resource, row: rowOf(indexer, resource) };
+}
+
+/** The row a create stores: its text and index rows. */
+function rowOf(indexer: Indexer, resource: ResourceJson): NewResource {
+  return { resourceType: resource.resourceType, id: String(resource['id']), content: storableContent(resource), method: 'POST', index: indexer.rows(resource) };
 }
 
 /** The `index`-th create of a createPrepared call failed with `cause` (its id was taken, or a hook refused it). */
