@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Pool, PoolClient } from '../../store/db.js';
-import type { Principal } from '../policy/principal.js';
-import { isRole } from '../policy/roles.js';
+import { principalDetails, type Principal } from '../policy/principal.js';
 import { resourceScopes } from '../scopes/smart-scope.js';
 import { REVOCATION_CHANNEL, tokenKey } from '../store/pg-adapter.js';
 import { findAccessToken, type StoredAccessToken } from '../store/token-store.js';
@@ -126,18 +125,16 @@ export class TokenVerifier {
     // As token introspection does: the grant must still exist and match (revoking it revokes the token).
     if (t.grant == null || t.grant.clientId !== clientId || t.grant.accountId !== (p.accountId ?? null)) return undefined;
     const extra = p.extra ?? {};
-    const role = str(extra['__role']);
-    const fields = {
-      subject: str(p.accountId),
-      username: str(extra['__username']),
-      role: role !== undefined && isRole(role) ? role : undefined,
-      fhirUser: str(extra['__fhir_user']),
-      patient: str(extra['patient']),
-      ownPatient: str(extra['__own_patient']),
-      encounter: str(extra['encounter']),
-      grantId: str(p.grantId),
-    };
-    const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<Principal>;
+    const defined = principalDetails({
+      subject: p.accountId,
+      username: extra['__username'],
+      role: extra['__role'],
+      fhirUser: extra['__fhir_user'],
+      patient: extra['patient'],
+      ownPatient: extra['__own_patient'],
+      encounter: extra['encounter'],
+      grantId: p.grantId,
+    });
     return { kind: 'user', ...base, ...defined };
   }
 }

@@ -1,7 +1,6 @@
 import { isJsonObject } from '../../fhir/model/json-object.js';
 import { resourceScopes } from '../scopes/smart-scope.js';
-import type { Principal } from './principal.js';
-import { isRole } from './roles.js';
+import { principalDetails, type Principal } from './principal.js';
 
 /**
  * Who may use the asynchronous `$import` (issue #4), and how a job keeps its
@@ -41,18 +40,16 @@ export function principalFromJson(raw: unknown): Principal | undefined {
   const tokenHash = str(raw['tokenHash']);
   const expiresAt = raw['expiresAt'];
   if ((kind !== 'user' && kind !== 'system') || clientId === undefined || tokenHash === undefined || typeof expiresAt !== 'number') return undefined;
-  const role = str(raw['role']);
-  const optional = {
-    subject: str(raw['subject']),
-    username: str(raw['username']),
-    role: role !== undefined && isRole(role) ? role : undefined,
-    fhirUser: str(raw['fhirUser']),
-    patient: str(raw['patient']),
-    ownPatient: str(raw['ownPatient']),
-    encounter: str(raw['encounter']),
-    grantId: str(raw['grantId']),
-  };
-  const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)) as Partial<Principal>;
+  const defined = principalDetails({
+    subject: raw['subject'],
+    username: raw['username'],
+    role: raw['role'],
+    fhirUser: raw['fhirUser'],
+    patient: raw['patient'],
+    ownPatient: raw['ownPatient'],
+    encounter: raw['encounter'],
+    grantId: raw['grantId'],
+  });
   const scopes = resourceScopes(raw['scopes'].filter((s): s is string => typeof s === 'string').join(' '));
   return { kind, clientId, tokenHash, expiresAt, scopes, ...defined };
 }

@@ -1,5 +1,5 @@
 import type { ResourceScope } from '../scopes/smart-scope.js';
-import type { Role } from './roles.js';
+import { isRole, type Role } from './roles.js';
 
 /**
  * Who is asking, as the bearer token says: a user acting through an app
@@ -27,4 +27,34 @@ export interface Principal {
   readonly tokenHash: string;
   /** Expiry, epoch seconds. */
   readonly expiresAt: number;
+}
+
+/** The optional user fields of a Principal, as read from a token or a stored grant (any may be missing). */
+export interface PrincipalDetailsInput {
+  readonly subject: unknown;
+  readonly username: unknown;
+  readonly role: unknown;
+  readonly fhirUser: unknown;
+  readonly patient: unknown;
+  readonly ownPatient: unknown;
+  readonly encounter: unknown;
+  readonly grantId: unknown;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Those fields that are strings (and a role that is one of ours), ready to spread into a Principal. */
+export function principalDetails(f: PrincipalDetailsInput): Partial<Principal> {
+  const role = text(f.role);
+  const fields = {
+    subject: text(f.subject),
+    username: text(f.username),
+    role: role !== undefined && isRole(role) ? role : undefined,
+    fhirUser: text(f.fhirUser),
+    patient: text(f.patient),
+    ownPatient: text(f.ownPatient),
+    encounter: text(f.encounter),
+    grantId: text(f.grantId),
+  };
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
