@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import mount from 'koa-mount';
 import type { Logger } from 'pino';
 import { AuditWorker } from '../audit/audit-worker.js';
+import { Periodic } from '../store/periodic.js';
 import type { ImportAccessFactory } from '../import/import-worker.js';
 import { importAccess } from './guard/import-access.js';
 import { AuditWriter } from '../audit/audit-writer.js';
@@ -113,10 +114,11 @@ export class AuthSetup {
       busyShare: config.auditWorkerBusyPercent / 100,
     });
     worker.start();
-    const purge = setInterval(() => void purgeExpired(pool).catch(() => undefined), 10 * 60 * 1000);
-    purge.unref();
+    // Expired sessions, codes and tokens: every 10 minutes (a failed purge waits for the next).
+    const purge = new Periodic(10 * 60 * 1000, () => purgeExpired(pool));
+    purge.start();
     this.stops.push(async () => {
-      clearInterval(purge);
+      await purge.stop();
       await worker.stop();
       await audit.drain();
       await verifier.close();
