@@ -127,6 +127,11 @@ export class StoreTransaction {
     return new SearchStore(this.client).match([resourceType], conditions, limit);
   }
 
+  /** match for several criteria in one statement (each of one type), in the order given. */
+  matchMany(items: readonly { readonly resourceType: string; readonly conditions: readonly Condition[] }[], limit: number): Promise<string[][]> {
+    return new SearchStore(this.client).matchMany(items.map((m) => ({ types: [m.resourceType], conditions: m.conditions })), limit);
+  }
+
   read(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     return readCurrent(this.client, resourceType, id);
   }

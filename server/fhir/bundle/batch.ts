@@ -1,10 +1,10 @@
 import type { FhirError } from '../../errors/fhir-error.js';
-import { sqlState } from '../../store/db.js';
 import { newId } from '../model/ids.js';
 import { BundleLinks } from './bundle-links.js';
 import { asFhirError } from './entry-error.js';
 import { executeWrite } from './entry-executor.js';
-import { conditionalCriteria, PHASES, phaseEntries } from './entry-order.js';
+import { PHASES, phaseEntries } from './entry-order.js';
+import { runWriteGroup } from './batch-group.js';
 import type { EntryRequest } from './entry-request.js';
 import { readEntry } from './read-entry.js';
 import type { BundleDeps } from './transaction.js';
@@ -59,38 +59,18 @@ export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest
     }
   };
   /**
-   * Write entries in one transaction, as if each ran alone: an entry that fails before
-   * writing anything (invalid, refused, no single match) fails alone and the others go
-   * on; one that fails after writing, or on a database error, rolls the group back and
-   * every entry of the group runs again in its own transaction. Entries in a group
-   * name no other entry (those run afterwards), so outcomes are bound only after commit;
-   * conditional references are resolved per group (BundleLinks.withOwnConditionals).
+   * Write entries in one transaction (runWriteGroup). When the group cannot commit, it
+   * is rolled back and every entry of it runs again in its own transaction. Entries in
+   * a group name no other entry (those run afterwards), so outcomes are bound only
+   * after commit; conditional references are resolved per group (BundleLinks.withOwnConditionals).
    */
   const runGroup = async (group: readonly EntryRequest[]): Promise<void> => {
     let results: Map<EntryRequest, EntryOutcome>;
     try {
-      results = await deps.repository.transaction(async (writer) => {
-        const groupLinks = links.withOwnConditionals();
-        // Every conditional entry's lock in one statement, in sorted order (as a transaction takes them).
-        await writer.lockCriteria(conditionalCriteria(group));
-        const done = new Map<EntryRequest, EntryOutcome>();
-        let failures = 0;
-        for (const e of group) {
-          const before = writer.versionsWritten;
-          try {
-            access?.authorizeEntry(e.method, e.url);
-            done.set(e, await executeWrite({ writer, walker: deps.walker, links: groupLinks }, e, newId()));
-          } catch (err) {
-            // The group's transaction cannot stand: rolled back, its entries run again on their own.
-            if (writer.versionsWritten !== before || fromDatabase(err)) throw err;
-            done.set(e, { kind: 'failed', error: asFhirError(err) });
-            failures += 1;
-          }
-        }
-        // A failure that hid a failed statement would make COMMIT a silent rollback.
-        if (failures > 0) await writer.checkUsable();
-        return done;
-      }, access?.writeHook);
+      results = await deps.repository.transaction(
+        (writer) => runWriteGroup({ writer, walker: deps.walker, links: links.withOwnConditionals(), access }, group),
+        access?.writeHook,
+      );
     } catch {
       for (const e of group) await run(e);
       return;
@@ -117,13 +97,4 @@ export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest
     for (const e of dependent) await run(e);
   }
   return out;
-}
-
-/** Whether a failure came from PostgreSQL (directly or as the cause of a FhirError): the transaction may be unusable. */
-function fromDatabase(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth += 1) {
-    if (sqlState(e) !== undefined) return true;
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return false;
 }

@@ -57,7 +57,7 @@ export function rewritten(ctx: EntryContext, e: EntryRequest, resource: JsonObje
   return withConditionals(ctx, e, resource, mapLinks(ctx, e, resource));
 }
 
-function resourceOf(e: EntryRequest): JsonObject {
+export function resourceOf(e: EntryRequest): JsonObject {
   if (e.resource === undefined) throw new Error(`entry ${e.index}: ${e.method} without a resource passed parsing`);
   return e.resource;
 }

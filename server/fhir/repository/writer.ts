@@ -5,6 +5,7 @@ import type { NewResource } from '../../store/insert-many.js';
 import type { StoredVersion, VersionInfo, WriteMethod } from '../../store/types.js';
 import { newId } from '../model/ids.js';
 import type { Indexer } from '../search/index/indexer.js';
+import type { Condition } from '../../store/search/condition.js';
 import { IndexRows } from '../../store/search/rows.js';
 import type { Validator } from '../validation/index.js';
 import { isJsonObject, prepareForWrite, rejectErrors, shapeForWrite, stamped } from './prepare.js';
@@ -99,6 +100,12 @@ export class PreparedCreateError extends Error {
   }
 }
 
+/** A create that found no match, validated and indexed, not yet stored (TransactionWriter.existingOrPrepared). */
+export interface Prepared {
+  readonly kind: 'prepared';
+  readonly create: PreparedCreate;
+}
+
 export interface CreateOptions {
   /** Conditional create criteria (If-None-Exist / Bundle entry.request.ifNoneExist). */
   readonly ifNoneExist?: string;
@@ -149,6 +156,7 @@ export class TransactionWriter {
   }
 
   private async after<T extends WriteChange>(change: T, hook = this.hook): Promise<T> {
+    this.prematched.clear();
     this.writtenTypes.add(change.resourceType);
     this.written += 1;
     if (hook !== undefined) await hook(change, this.scope);
@@ -167,11 +175,24 @@ export class TransactionWriter {
 
   /** create, or conditional create (https://hl7.org/fhir/R4/http.html#ccreate). */
   async create(resourceType: string, body: unknown, options: CreateOptions = {}): Promise<Written | Existing> {
+    const found = await this.existingOrPrepared(resourceType, body, options);
+    if (found.kind === 'existing') return found;
+    const [v] = await this.tx.insertMany([found.create.row]);
+    return this.after(writtenCreate(found.create, v));
+  }
+
+  /**
+   * create up to the write: the stored match of a conditional create, or the create
+   * validated and indexed, for createPrepared to store (a batch group stores its
+   * creates in one statement). Throws as create does (422, 412, 400).
+   */
+  async existingOrPrepared(resourceType: string, body: unknown, options: CreateOptions = {}): Promise<Existing | Prepared> {
     const resource = prepareForWrite(this.validator, resourceType, body, options.id ?? newId());
     if (options.ifNoneExist !== undefined) {
+      const key = criteriaLockKey(resourceType, options.ifNoneExist);
       const criteria = await this.indexer.criteria(resourceType, options.ifNoneExist);
-      await this.lockKeys([criteriaLockKey(resourceType, options.ifNoneExist)]);
-      const [first, second] = await this.tx.match(resourceType, criteria, 2);
+      await this.lockKeys([key]);
+      const [first, second] = this.takePrematched(key) ?? (await this.tx.match(resourceType, criteria, 2));
       if (second !== undefined) throw multipleMatches('Conditional create');
       if (first !== undefined) {
         const stored = await this.tx.read(resourceType, first);
@@ -179,9 +200,46 @@ export class TransactionWriter {
       }
     }
     // Indexed only now: a conditional create that finds its match writes nothing.
-    const create = createOf(this.indexer, resource);
-    const [v] = await this.tx.insertMany([create.row]);
-    return this.after(writtenCreate(create, v));
+    return { kind: 'prepared', create: createOf(this.indexer, resource) };
+  }
+
+  /**
+   * Matches of conditional creates' criteria found ahead by prematchCreates, by lock
+   * key. Valid only until this writer writes: after() clears them, so a match never
+   * misses a version this transaction wrote before it.
+   */
+  private readonly prematched = new Map<string, readonly string[]>();
+
+  private takePrematched(key: string): readonly string[] | undefined {
+    const ids = this.prematched.get(key);
+    this.prematched.delete(key);
+    return ids;
+  }
+
+  /**
+   * Matches the criteria of several conditional creates in one statement, for their
+   * create / existingOrPrepared calls to use instead of a statement each. Takes their
+   * locks first (in sorted order, as lockCriteria), so each result is what the create
+   * would have found. Criteria that do not parse are left to their create, which
+   * reports them.
+   */
+  async prematchCreates(items: readonly { readonly resourceType: string; readonly query: string }[]): Promise<void> {
+    await this.lockCriteria(items);
+    const keys: string[] = [];
+    const wanted: { resourceType: string; conditions: Condition[] }[] = [];
+    for (const { resourceType, query } of items) {
+      const key = criteriaLockKey(resourceType, query);
+      if (this.prematched.has(key) || keys.includes(key)) continue;
+      try {
+        wanted.push({ resourceType, conditions: await this.indexer.criteria(resourceType, query) });
+        keys.push(key);
+      } catch {
+        // Its create parses the criteria again and fails with the 400.
+      }
+    }
+    if (wanted.length < 2) return;
+    const found = await this.tx.matchMany(wanted, 2);
+    keys.forEach((key, i) => this.prematched.set(key, found[i] ?? []));
   }
 
   /** See the function prepareCreate. */

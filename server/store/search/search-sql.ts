@@ -175,3 +175,25 @@ export function matchStatement(types: readonly string[], conditions: readonly Co
   const where = baseWhere({ types, conditions, now }, { p, now });
   return { text: `SELECT r.id FROM resource r WHERE ${where.join(' AND ')} LIMIT ${p.bind(limit)}`, values: p.values };
 }
+
+/** One set of criteria of matchManyStatement. */
+export interface MatchCriteria {
+  readonly types: readonly string[];
+  readonly conditions: readonly Condition[];
+}
+
+/**
+ * The matches of several criteria in one statement (a batch group's conditional
+ * creates): up to `limit` ids per criteria, each row tagged with its position `k`.
+ * One statement instead of one per criteria saves a round trip each; the branches
+ * are the statements matchStatement would send, so each is planned alike.
+ */
+export function matchManyStatement(items: readonly MatchCriteria[], limit: number, now: number): Statement {
+  const p = new SqlParams();
+  const bound = p.bind(limit);
+  const branches = items.map((m, k) => {
+    const where = baseWhere({ types: m.types, conditions: m.conditions, now }, { p, now });
+    return `(SELECT ${String(k)} AS k, r.id FROM resource r WHERE ${where.join(' AND ')} LIMIT ${bound})`;
+  });
+  return { text: branches.join('\nUNION ALL\n'), values: p.values };
+}

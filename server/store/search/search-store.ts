@@ -2,7 +2,7 @@ import type { Queryable } from '../db.js';
 import { withResourceType } from '../resource-json.js';
 import type { Condition } from './condition.js';
 import { includeStatement, revincludeStatement } from './include-sql.js';
-import { countStatement, matchStatement, searchStatement, type SearchSpec, type SortValue } from './search-sql.js';
+import { countStatement, matchManyStatement, matchStatement, searchStatement, type MatchCriteria, type SearchSpec, type SortValue } from './search-sql.js';
 
 /** One resource found: its row, text and the values of its sort keys (for the next cursor). */
 export interface SearchRow {
@@ -138,5 +138,15 @@ export class SearchStore {
     const st = matchStatement(types, conditions, limit, Date.now());
     const r = await this.db.query<{ id: string }>(st.text, st.values);
     return r.rows.map((row) => row.id);
+  }
+
+  /** match for several criteria in one statement: the ids of each, in the order given. */
+  async matchMany(items: readonly MatchCriteria[], limit: number): Promise<string[][]> {
+    const out = items.map((): string[] => []);
+    if (items.length === 0) return out;
+    const st = matchManyStatement(items, limit, Date.now());
+    const r = await this.db.query<{ k: number; id: string }>(st.text, st.values);
+    for (const row of r.rows) out[row.k]?.push(row.id);
+    return out;
   }
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { fhirRequest } from '../../helpers/http.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { bundle, idOf, observation, patient, post, postBundle, responseEntries, uuid } from './helpers.js';
+import { bundle, countByIdentifier, idOf, observation, patient, post, postBundle, responseEntries, uuid } from './helpers.js';
 
 describe('Bundles: batch', () => {
   let s: TestServer;
@@ -96,6 +96,66 @@ describe('Bundles: batch', () => {
       expect(stored.body?.['practitioner']).to.deep.equal({ reference: idOf(entries[0]) });
       expect((await fhirRequest(`${s.base}/${idOf(entries[0])}`)).status).to.equal(200);
     });
+  });
+
+  it('conditional creates of one group: matched together, stored together, each with its own outcome', async () => {
+    // 40 entries = several groups; every third identifier exists beforehand.
+    const values = Array.from({ length: 40 }, (_, i) => `group-${String(i)}-${randomUUID()}`);
+    const before = new Map<string, string>();
+    for (const [i, v] of values.entries()) {
+      if (i % 3 !== 0) continue;
+      const r = await fhirRequest(`${s.base}/Patient`, { method: 'POST', body: patient(system, v) });
+      before.set(v, String(r.body?.['id']));
+    }
+    const r = await postBundle(s.base, bundle('batch', values.map((v) => post(patient(system, v), uuid(), `identifier=${system}|${v}`))));
+    expect(r.status).to.equal(200);
+    const entries = responseEntries(r);
+    expect(entries).to.have.length(values.length);
+    for (const [i, v] of values.entries()) {
+      const e = entries[i];
+      const existing = before.get(v);
+      expect(e?.response.status, v).to.equal(existing === undefined ? '201 Created' : '200 OK');
+      if (existing !== undefined) expect(idOf(e)).to.equal(`Patient/${existing}`);
+      const stored = await fhirRequest(`${s.base}/${idOf(e)}`);
+      expect((stored.body?.['identifier'] as { value: string }[] | undefined)?.[0]?.value).to.equal(v);
+      expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
+    }
+  });
+
+  it('two entries of one batch with the same criteria (in any parameter order) create one resource: the second finds the first', async () => {
+    const v = randomUUID();
+    const r = await postBundle(
+      s.base,
+      bundle('batch', [
+        post(patient(system, v, { active: true }), uuid(), `identifier=${system}|${v}&active=true`),
+        post(patient(system, `other-${v}`), uuid(), `identifier=${system}|other-${v}`),
+        post(patient(system, v, { active: true }), uuid(), `active=true&identifier=${system}|${v}`),
+      ]),
+    );
+    const [first, other, second] = responseEntries(r);
+    expect(first?.response.status).to.equal('201 Created');
+    expect(other?.response.status).to.equal('201 Created');
+    expect(second?.response.status).to.equal('200 OK');
+    expect(idOf(second)).to.equal(idOf(first));
+    expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
+  });
+
+  it('criteria that cannot be parsed or that match twice fail only their entry, in a group of good ones', async () => {
+    const twice = randomUUID();
+    for (let i = 0; i < 2; i += 1) await fhirRequest(`${s.base}/Patient`, { method: 'POST', body: patient(system, twice) });
+    const good = [randomUUID(), randomUUID()];
+    const r = await postBundle(
+      s.base,
+      bundle('batch', [
+        post(patient(system, good[0] ?? '')), // a plain create in the same group
+        post(patient(system, 'x'), uuid(), 'no-such-parameter=1'),
+        post(patient(system, twice), uuid(), `identifier=${system}|${twice}`),
+        post(patient(system, good[1] ?? ''), uuid(), `identifier=${system}|${good[1] ?? ''}`),
+      ]),
+    );
+    const statuses = responseEntries(r).map((e) => e.response.status);
+    expect(statuses).to.deep.equal(['201 Created', '400 Bad Request', '412 Precondition Failed', '201 Created']);
+    for (const v of good) expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
   });
 
   it('answers in request order, whatever the processing order (DELETE, POST, PUT, GET)', async () => {
