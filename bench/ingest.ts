@@ -1,14 +1,15 @@
 // Ingest benchmark (issue #4): the shared Synthea sample through the HTTP API as
 // transaction Bundles (the two information batches first, then the patient
-// transactions, --concurrency at a time, default 4) into an empty database; then,
-// in the same run and on the same database, a raw baseline: the same resources'
-// JSON inserted into a plain table with 500-row INSERTs from this process, on one
-// connection (the baseline the issue quotes) and on --concurrency connections (and a
-// variant that also writes 8 index rows per resource), and the patient resources
-// once more straight through the repository in-process (bench/ingest-direct.ts: the
-// write path without the Bundle layer). Prints resources/s, the
-// ratio to the baselines and the server's peak RSS, also while the largest bundle
-// is posted four times at once. Writes bench/results/ingest.json.
+// transactions, --concurrency at a time, default 4) into an empty database: once on
+// the freshly started server, and once more, after the database is emptied, on the
+// same server now warmed up. Then, in the same run and on the same database, a raw
+// baseline: the same resources' JSON inserted into a plain table with 500-row INSERTs
+// from this process, on one connection (the baseline the issue quotes) and on
+// --concurrency connections (and a variant that also writes 8 index rows per
+// resource), and the patient resources once more straight through the repository
+// in-process (bench/ingest-direct.ts: the write path without the Bundle layer).
+// Prints resources/s, the ratio to the baselines and the server's peak RSS, also while
+// the largest bundle is posted four times at once. Writes bench/results/ingest.json.
 //
 //   npm run bench -- ingest [--concurrency 4] [--dir ../shared/data/synthea]
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -101,6 +102,49 @@ async function inParallel<T>(items: readonly T[], n: number, fn: (item: T) => Pr
   }));
 }
 
+interface PassResult {
+  readonly resources: number;
+  readonly seconds: number;
+  readonly infoSeconds: number;
+  readonly infoResources: number;
+  readonly rate: number;
+}
+
+/** One load of the sample: the information batches in turn, then the patient transactions `concurrency` at a time. */
+async function ingestPass(base: string, s: { info: SampleFile[]; patients: SampleFile[] }): Promise<PassResult> {
+  const count = (files: readonly SampleFile[]): number => files.reduce((n, f) => n + f.resources.length, 0);
+  const started = performance.now();
+  for (const f of s.info) await postBundle(base, f);
+  const infoSeconds = (performance.now() - started) / 1000;
+  await inParallel(s.patients, concurrency, (f) => postBundle(base, f));
+  const seconds = (performance.now() - started) / 1000;
+  const resources = count(s.info) + count(s.patients);
+  return { resources, seconds, infoSeconds, infoResources: count(s.info), rate: resources / seconds };
+}
+
+function describe(r: PassResult): string {
+  return `${r.resources} resources in ${r.seconds.toFixed(1)} s = ${r.rate.toFixed(0)} resources/s (concurrency ${concurrency}; the ${r.infoResources} entries of the information batches took ${r.infoSeconds.toFixed(1)} s)`;
+}
+
+/**
+ * Removes every resource, version, index row and background job, as in a new
+ * database, once the background _content jobs are done; a CHECKPOINT follows, as
+ * after migrating a new one.
+ */
+async function emptyDatabase(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const r = await client.query<{ t: string }>(
+      String.raw`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND (tablename LIKE 'sp\_%' OR tablename IN ('resource', 'resource_history', 'outbox'))`,
+    );
+    await client.query(`TRUNCATE ${r.rows.map((row) => row.t).join(', ')}`);
+    await client.query('CHECKPOINT');
+  } finally {
+    await client.end();
+  }
+}
+
 /**
  * The raw baseline: multi-row INSERTs of the same JSON, `indexRows` extra rows per
  * resource, `connections` statements at a time. One connection is the method of
@@ -160,14 +204,9 @@ try {
 
   await fetch(`${base}/metadata`);
   const idleRss = rssMb(server.pid, 'VmRSS');
-  const started = performance.now();
-  for (const f of sample.info) await postBundle(base, f);
-  const infoSeconds = (performance.now() - started) / 1000;
-  await inParallel(sample.patients, concurrency, (f) => postBundle(base, f));
-  const ingestSeconds = (performance.now() - started) / 1000;
-  const ingestRate = resources / ingestSeconds;
-  const infoResources = sample.info.reduce((n, f) => n + f.resources.length, 0);
-  process.stdout.write(`ingest over HTTP: ${resources} resources in ${ingestSeconds.toFixed(1)} s = ${ingestRate.toFixed(0)} resources/s (concurrency ${concurrency}; the ${infoResources} entries of the information batches took ${infoSeconds.toFixed(1)} s)\n`);
+  const cold = await ingestPass(base, sample);
+  process.stdout.write(`ingest over HTTP, fresh server: ${describe(cold)}\n`);
+  const ingestRate = cold.rate;
   const rssAfterIngest = rssMb(server.pid);
   // _content rows are written in the background (SEARCH_CONTENT_DEFERRED): how long after
   // the last Bundle until every resource has them.
@@ -181,6 +220,14 @@ try {
     process.stdout.write(`largest bundle (${(largest.text.length / 1e6).toFixed(1)} MB, ${largest.resources.length} entries) x4 at once: server peak RSS ${largestRss} MB (idle after start: ${idleRss} MB)\n`);
   }
 
+  // The same load again into an emptied database, now that the server's code is
+  // compiled: what a server that has been running gets (the fresh-server pass spends a
+  // fifth of its CPU compiling the hot paths; a region's millions of resources would not).
+  await contentCatchUp(db.connectionString);
+  await emptyDatabase(db.connectionString);
+  const warm = await ingestPass(base, sample);
+  process.stdout.write(`ingest over HTTP, warmed-up server, emptied database: ${describe(warm)}\n`);
+
   const direct = await directRepositoryRate(db.connectionString, sample.patients, concurrency);
   process.stdout.write(`same patient resources straight through the repository (no HTTP, no Bundle processing): ${direct.toFixed(0)} resources/s; HTTP Bundles / direct: ${(ingestRate / direct).toFixed(3)}\n`);
   const raw1 = await rawBaseline(db.connectionString, all, 0, 1);
@@ -190,15 +237,20 @@ try {
   const ratio1 = ingestRate / raw1;
   const ratio = ingestRate / raw;
   const ratio8 = ingestRate / raw8;
-  process.stdout.write(`ratio server / raw: one connection ${ratio1.toFixed(3)}; ${concurrency} connections ${ratio.toFixed(3)}, with 8 index rows ${ratio8.toFixed(3)}\n`);
+  process.stdout.write(`ratio server / raw, fresh server: one connection ${ratio1.toFixed(3)}; ${concurrency} connections ${ratio.toFixed(3)}, with 8 index rows ${ratio8.toFixed(3)}\n`);
+  const warmRatio1 = warm.rate / raw1;
+  process.stdout.write(`ratio server / raw, warmed-up server: one connection ${warmRatio1.toFixed(3)}; ${concurrency} connections ${(warm.rate / raw).toFixed(3)}, with 8 index rows ${(warm.rate / raw8).toFixed(3)}\n`);
   const summary = {
     date: new Date().toISOString(),
     concurrency,
     resources,
     files: all.length,
-    ingestSeconds: Number(ingestSeconds.toFixed(2)),
+    ingestSeconds: Number(cold.seconds.toFixed(2)),
     ingestResourcesPerSecond: Math.round(ingestRate),
-    informationBatchSeconds: Number(infoSeconds.toFixed(2)),
+    informationBatchSeconds: Number(cold.infoSeconds.toFixed(2)),
+    warmIngestSeconds: Number(warm.seconds.toFixed(2)),
+    warmIngestResourcesPerSecond: Math.round(warm.rate),
+    warmInformationBatchSeconds: Number(warm.infoSeconds.toFixed(2)),
     contentIndexCatchUpSeconds: Number(contentSeconds.toFixed(2)),
     directRepositoryResourcesPerSecond: Math.round(direct),
     ratioToDirectRepository: Number((ingestRate / direct).toFixed(3)),
@@ -206,6 +258,7 @@ try {
     rawResourcesPerSecond: Math.round(raw),
     raw8IndexRowsResourcesPerSecond: Math.round(raw8),
     ratioToRawOneConnection: Number(ratio1.toFixed(3)),
+    warmRatioToRawOneConnection: Number(warmRatio1.toFixed(3)),
     ratioToRaw: Number(ratio.toFixed(3)),
     ratioToRaw8: Number(ratio8.toFixed(3)),
     serverRssMbIdle: idleRss,
