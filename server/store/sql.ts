@@ -40,22 +40,23 @@ function cached(key: string, build: () => string): string {
  * one statement: $1, $2 and $4 are parallel arrays of type, id and method
  * (position = `ord`), $3 a JSON array of the contents in the same order (one JSON
  * text costs the client no per-element array escaping), then the index tables in
- * `mask` (indexInsertCtes with a batch). An id already taken inserts nothing for that
+ * `mask` (indexInsertCtes with a batch). The contents come stamped (meta.versionId 1
+ * and meta.lastUpdated, set by the writer), and last_updated is read from the stamp,
+ * so the column and the JSON agree. An id already taken inserts nothing for that
  * resource and is missing from RETURNING. One statement for many resources is what
  * makes bulk loads and concurrent creates cheap: the per-statement work (executor
  * start, ten CTEs, commit) is shared instead of paid per resource.
  */
 export function insertManyFirstVersions(mask: number): string {
   return cached(`many:${mask}`, () => `
-  WITH ts AS (SELECT ${NOW_MS} AS t),
-  batch AS (
+  WITH batch AS (
     SELECT b.resource_type, b.id, b.method, b.ord, c.content
       FROM unnest($1::text[], $2::text[], $4::text[]) WITH ORDINALITY AS b(resource_type, id, method, ord)
       JOIN jsonb_array_elements($3::jsonb) WITH ORDINALITY AS c(content, ord) ON c.ord = b.ord
   ),
   ins AS (
     INSERT INTO resource (resource_type, id, version_id, last_updated, deleted, content)
-    SELECT b.resource_type, b.id, 1, ts.t, false, ${stampedContent('b.content', '1', 'ts.t')} FROM ts, batch b ORDER BY b.ord
+    SELECT b.resource_type, b.id, 1, (b.content -> 'meta' ->> 'lastUpdated')::timestamptz, false, b.content FROM batch b ORDER BY b.ord
     ON CONFLICT (resource_type, id) DO NOTHING
     RETURNING sid, resource_type, id, version_id, last_updated, deleted, content
   )${indexInsertCtes('ins', 5, mask, 'batch')}${contentQueueCte('ins', mask)}

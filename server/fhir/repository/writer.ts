@@ -9,6 +9,7 @@ import type { Condition } from '../../store/search/condition.js';
 import { IndexRows } from '../../store/search/rows.js';
 import type { Validator } from '../validation/index.js';
 import { isJsonObject, prepareForWrite, rejectErrors, shapeForWrite, stamped } from './prepare.js';
+import { instantNow } from '../model/instant-now.js';
 import { manyValidator, type ManyItem, type ManyValidator } from '../validation/threads/many-validator.js';
 import type { Deleted, Existing, PatchFn, ResourceJson, WriteChange, WriteHook, WriteScope, Written } from './types.js';
 
@@ -86,7 +87,20 @@ function createOf(indexer: Indexer, resource: ResourceJson): PreparedCreate {
 
 /** The row a create stores: its text and index rows. */
 function rowOf(indexer: Indexer, resource: ResourceJson): NewResource {
-  return { resourceType: resource.resourceType, id: String(resource['id']), content: storableContent(resource), method: 'POST', index: indexer.rows(resource) };
+  return firstVersionRow(resource, 'POST', indexer.rows(resource));
+}
+
+/**
+ * Version 1 of `resource` as stored: meta carries versionId 1 and the time it is
+ * written, taken here rather than in the database, so that PostgreSQL stores the text
+ * as it comes instead of rebuilding every resource's JSON twice to stamp it (about
+ * 10 µs of its CPU per resource; store/sql.ts insertManyFirstVersions reads the
+ * column from the stamp).
+ */
+function firstVersionRow(resource: ResourceJson, method: WriteMethod, index: IndexRows): NewResource {
+  const meta = isJsonObject(resource['meta']) ? resource['meta'] : {};
+  const content = storableContent({ ...resource, meta: { ...meta, versionId: '1', lastUpdated: instantNow() } });
+  return { resourceType: resource.resourceType, id: String(resource['id']), content, method, index };
 }
 
 /** The `index`-th create of a createPrepared call failed with `cause` (its id was taken, or a hook refused it). */
@@ -327,7 +341,7 @@ export class TransactionWriter {
       const current = await this.tx.lockCurrent(resourceType, id);
       if (current === undefined) {
         if (ifMatch !== undefined) throw preconditionFailed(`${resourceType}/${id} does not exist, so If-Match cannot hold`);
-        const [v] = await this.tx.insertMany([{ resourceType, id, content, method, index }]);
+        const [v] = await this.tx.insertMany([firstVersionRow(resource, method, index)]);
         if (v !== undefined) return this.after(written(resource, v, true));
         continue; // created concurrently: lock the new row and write the next version
       }

@@ -54,6 +54,26 @@ describe('REST: create, read, vread, update, delete', () => {
       expect(m['security']).to.deep.equal(meta.security);
     });
 
+    it('stores meta.versionId and meta.lastUpdated equal to the version columns, for a create and for an update-as-create', async () => {
+      const created = await fhirRequest(`${s.base}/Patient`, { method: 'POST', body: patient() });
+      const putId = randomUUID();
+      const put = await fhirRequest(`${s.base}/Patient/${putId}`, { method: 'PUT', body: patient({ id: putId }) });
+      expect(put.status).to.equal(201);
+      for (const id of [String(created.body?.['id']), putId]) {
+        const row = await s.pool.query<{ version_id: number; last_updated: Date; v: string; t: string }>(
+          "SELECT version_id, last_updated, content->'meta'->>'versionId' AS v, content->'meta'->>'lastUpdated' AS t FROM resource WHERE resource_type = 'Patient' AND id = $1",
+          [id],
+        );
+        const stored = row.rows[0];
+        expect(stored?.v).to.equal('1');
+        expect(stored?.version_id).to.equal(1);
+        expect(stored?.t).to.equal(stored?.last_updated.toISOString());
+        const read = await fhirRequest(`${s.base}/Patient/${id}`);
+        expect((read.body?.['meta'] as Record<string, unknown>)['lastUpdated']).to.equal(stored?.t);
+        expect(read.headers.get('last-modified')).to.equal(stored?.last_updated.toUTCString());
+      }
+    });
+
     it('serialises resourceType first', async () => {
       const c = await fhirRequest(`${s.base}/Patient`, { method: 'POST', body: patient() });
       const r = await fhirRequest(`${s.base}/Patient/${String(c.body?.['id'])}`);

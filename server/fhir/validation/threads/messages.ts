@@ -1,5 +1,5 @@
 import type { Issue } from '../../../errors/issue.js';
-import type { JsonObject } from '../../model/json-object.js';
+import { isJsonObject, type JsonObject } from '../../model/json-object.js';
 
 /**
  * One resource to validate, as the write path already holds it: its type and its
@@ -33,13 +33,17 @@ export type FromThread =
 
 /**
  * The resource a ThreadItem stands for, as prepareForWrite hands it to the validator:
- * resourceType first, and no meta when it is empty (an empty object is not valid
- * FHIR JSON).
+ * resourceType first, without the version stamps the writer put into the stored text,
+ * and no meta when that leaves it empty (an empty object is not valid FHIR JSON).
  */
 export function itemResource(item: ThreadItem): JsonObject {
   const body = JSON.parse(item.content) as JsonObject;
   const resource: JsonObject = { resourceType: item.resourceType, ...body };
   const meta = resource['meta'];
-  if (typeof meta === 'object' && meta !== null && Object.keys(meta).length === 0) delete resource['meta'];
+  if (isJsonObject(meta)) {
+    const { versionId: _v, lastUpdated: _t, ...kept } = meta;
+    if (Object.keys(kept).length === 0) delete resource['meta'];
+    else resource['meta'] = kept;
+  }
   return resource;
 }
