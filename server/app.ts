@@ -80,7 +80,7 @@ export function buildApp(deps: AppDeps, baseUrl: string): AppParts {
   const auth = deps.config.authMode === 'smart' ? deps.auth?.layer(repository, baseUrl) : undefined;
   const security = deps.config.authMode === 'smart' ? smartRestSecurity(issuerFor(deps.config, baseUrl)) : undefined;
   const capabilityStatement = buildCapabilityStatement(ROUTES, OPERATIONS, baseUrl, deps.software, security);
-  const bundles = new BundleProcessor({ repository, search, serverBase: baseUrl, maxEntries: deps.config.bundleMaxEntries, maxConcurrent: deps.config.bundleMaxConcurrent });
+  const bundles = new BundleProcessor({ repository, search, serverBase: baseUrl, maxEntries: deps.config.bundleMaxEntries, maxConcurrent: deps.config.bundleMaxConcurrent, maxBytesInFlight: deps.config.bundleMaxBytesInFlight });
   const imports = deps.store.imports();
   // Parsed once, here: a bad IMPORT_ALLOWED_SOURCES stops the start with a message naming the entry.
   const allowedSources = parseAllowList(deps.config.importAllowedSources);

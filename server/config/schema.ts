@@ -301,10 +301,18 @@ export const SETTINGS = {
   bundleMaxConcurrent: {
     env: 'BUNDLE_MAX_CONCURRENT',
     type: 'integer',
-    default: 2,
+    default: 4,
     min: 1,
     max: 1000,
-    doc: 'Bundles read and processed at once per server process; more wait their turn (bounds memory).',
+    doc: 'Bundles read and processed at once per server process; more wait their turn (bounds memory, with BUNDLE_MAX_BYTES_IN_FLIGHT).',
+  },
+  bundleMaxBytesInFlight: {
+    env: 'BUNDLE_MAX_BYTES_IN_FLIGHT',
+    type: 'integer',
+    default: 32 * 1024 * 1024,
+    min: 1024,
+    max: 1024 * 1024 * 1024,
+    doc: 'Total declared size (Content-Length; a body without one counts as BUNDLE_MAX_BYTES) of the Bundles read and processed at once per server process; more wait their turn. A Bundle larger than this runs alone.',
   },
   importMaxBytes: {
     env: 'IMPORT_MAX_BYTES',

@@ -20,6 +20,8 @@ export interface BundleProcessorOptions {
   readonly search?: SearchService;
   /** Bundles read and processed at once (BUNDLE_MAX_CONCURRENT); more wait their turn. */
   readonly maxConcurrent?: number;
+  /** Their total declared size at once (BUNDLE_MAX_BYTES_IN_FLIGHT); more wait their turn. */
+  readonly maxBytesInFlight?: number;
 }
 
 function bundleKind(body: unknown): { kind: BundleKind; entries: readonly unknown[] } {
@@ -45,17 +47,18 @@ export class BundleProcessor {
   private readonly limiter: Limiter;
 
   constructor(private readonly options: BundleProcessorOptions) {
-    this.limiter = new Limiter(options.maxConcurrent ?? Number.POSITIVE_INFINITY);
+    this.limiter = new Limiter(options.maxConcurrent ?? Number.POSITIVE_INFINITY, options.maxBytesInFlight);
     this.deps = { repository: options.repository, search: options.search, walker: LinkWalker.fromR4Definitions(), serverBase: options.serverBase };
   }
 
   /**
-   * Runs `task` (reading, parsing and processing one Bundle) when fewer than
-   * BUNDLE_MAX_CONCURRENT others are running, so memory stays bounded however many
+   * Runs `task` (reading, parsing and processing one Bundle of `bytes` declared size)
+   * when fewer than BUNDLE_MAX_CONCURRENT others are running and their sizes leave
+   * room within BUNDLE_MAX_BYTES_IN_FLIGHT, so memory stays bounded however many
    * clients post large Bundles at once.
    */
-  limited<T>(task: () => Promise<T>): Promise<T> {
-    return this.limiter.run(task);
+  limited<T>(bytes: number, task: () => Promise<T>): Promise<T> {
+    return this.limiter.run(task, bytes);
   }
 
   /**
