@@ -5,7 +5,7 @@ import type { NewResource } from '../../store/insert-many.js';
 import type { StoredVersion, VersionInfo, WriteMethod } from '../../store/types.js';
 import { newId } from '../model/ids.js';
 import type { Indexer } from '../search/index/indexer.js';
-import type { Condition } from '../../store/search/condition.js';
+import { CriteriaMatcher, type Criteria } from './criteria-matcher.js';
 import { IndexRows } from '../../store/search/rows.js';
 import type { Validator } from '../validation/index.js';
 import { isJsonObject, prepareForWrite, rejectErrors, shapeForWrite, stamped } from './prepare.js';
@@ -24,17 +24,6 @@ export function written(resource: ResourceJson, v: VersionInfo, created: boolean
     created,
   };
 }
-
-const multipleMatches = (what: string): FhirError =>
-  new FhirError('multipleMatches', `${what}: the criteria match more than one resource`);
-
-/**
- * Lock key for a conditional interaction, so that racing ones on equal criteria serialise.
- * U+0000 cannot be a PostgreSQL text value; it is replaced here so that the criteria parser,
- * which runs after the lock, can refuse it with a 400.
- */
-const criteriaLockKey = (resourceType: string, query: string): string =>
-  `cond:${resourceType}?${[...new URLSearchParams(query)].map(([k, v]) => `${k}=${v}`).sort().join('&')}`.replace(/\u0000/g, '\ufffd');
 
 /** The create's outcome once stored; 409 when `v` says its id was taken (insertMany found it). */
 export function writtenCreate(p: PreparedCreate, v: VersionInfo | undefined): Written {
@@ -140,7 +129,12 @@ export class TransactionWriter {
     private readonly indexer: Indexer,
     /** The same validation for runs of creates (validatePrepared), possibly on a validation thread. */
     private readonly many: ManyValidator = manyValidator(validator),
-  ) {}
+  ) {
+    this.criteria = new CriteriaMatcher(tx, indexer);
+  }
+
+  /** Conditional criteria: their locks and matches in this transaction. */
+  private readonly criteria: CriteriaMatcher;
 
   private hook: WriteHook | undefined;
 
@@ -170,7 +164,7 @@ export class TransactionWriter {
   }
 
   private async after<T extends WriteChange>(change: T, hook = this.hook): Promise<T> {
-    this.prematched.clear();
+    this.criteria.written();
     this.writtenTypes.add(change.resourceType);
     this.written += 1;
     if (hook !== undefined) await hook(change, this.scope);
@@ -203,11 +197,7 @@ export class TransactionWriter {
   async existingOrPrepared(resourceType: string, body: unknown, options: CreateOptions = {}): Promise<Existing | Prepared> {
     const resource = prepareForWrite(this.validator, resourceType, body, options.id ?? newId());
     if (options.ifNoneExist !== undefined) {
-      const key = criteriaLockKey(resourceType, options.ifNoneExist);
-      const criteria = await this.indexer.criteria(resourceType, options.ifNoneExist);
-      await this.lockKeys([key]);
-      const [first, second] = this.takePrematched(key) ?? (await this.tx.match(resourceType, criteria, 2));
-      if (second !== undefined) throw multipleMatches('Conditional create');
+      const first = await this.criteria.matchOne({ resourceType, query: options.ifNoneExist }, 'Conditional create', { locked: true, create: true });
       if (first !== undefined) {
         const stored = await this.tx.read(resourceType, first);
         if (stored !== undefined) return { kind: 'existing', stored };
@@ -218,42 +208,12 @@ export class TransactionWriter {
   }
 
   /**
-   * Matches of conditional creates' criteria found ahead by prematchCreates, by lock
-   * key. Valid only until this writer writes: after() clears them, so a match never
-   * misses a version this transaction wrote before it.
+   * Matches the criteria of several conditional creates in one statement, after
+   * taking their locks, for their create / existingOrPrepared calls to use instead of
+   * a statement each (CriteriaMatcher.prematchCreates).
    */
-  private readonly prematched = new Map<string, readonly string[]>();
-
-  private takePrematched(key: string): readonly string[] | undefined {
-    const ids = this.prematched.get(key);
-    this.prematched.delete(key);
-    return ids;
-  }
-
-  /**
-   * Matches the criteria of several conditional creates in one statement, for their
-   * create / existingOrPrepared calls to use instead of a statement each. Takes their
-   * locks first (in sorted order, as lockCriteria), so each result is what the create
-   * would have found. Criteria that do not parse are left to their create, which
-   * reports them.
-   */
-  async prematchCreates(items: readonly { readonly resourceType: string; readonly query: string }[]): Promise<void> {
-    await this.lockCriteria(items);
-    const keys: string[] = [];
-    const wanted: { resourceType: string; conditions: Condition[] }[] = [];
-    for (const { resourceType, query } of items) {
-      const key = criteriaLockKey(resourceType, query);
-      if (this.prematched.has(key) || keys.includes(key)) continue;
-      try {
-        wanted.push({ resourceType, conditions: await this.indexer.criteria(resourceType, query) });
-        keys.push(key);
-      } catch {
-        // Its create parses the criteria again and fails with the 400.
-      }
-    }
-    if (wanted.length < 2) return;
-    const found = await this.tx.matchMany(wanted, 2);
-    keys.forEach((key, i) => this.prematched.set(key, found[i] ?? []));
+  prematchCreates(items: readonly Criteria[]): Promise<void> {
+    return this.criteria.prematchCreates(items);
   }
 
   /** See the function prepareCreate. */
@@ -319,11 +279,8 @@ export class TransactionWriter {
 
   /** Conditional update (https://hl7.org/fhir/R4/http.html#cond-update). */
   async conditionalUpdate(resourceType: string, query: string, body: unknown, ifMatch?: number): Promise<Written> {
-    const criteria = await this.indexer.criteria(resourceType, query);
     const bodyId = isJsonObject(body) && typeof body['id'] === 'string' ? body['id'] : undefined;
-    await this.lockKeys([criteriaLockKey(resourceType, query)]);
-    const [first, second] = await this.tx.match(resourceType, criteria, 2);
-    if (second !== undefined) throw multipleMatches('Conditional update');
+    const first = await this.criteria.matchOne({ resourceType, query }, 'Conditional update', { locked: true });
     if (first !== undefined && bodyId !== undefined && bodyId !== first) {
       throw invalid(`The id in the body (${bodyId}) is not the id of the matching resource (${first})`);
     }
@@ -374,27 +331,15 @@ export class TransactionWriter {
 
   /**
    * Takes the criteria locks of several conditional interactions up front, in one fixed
-   * (sorted) order and one statement, so that Bundles racing on overlapping criteria
-   * queue instead of deadlocking. The later create / update / delete finds its lock
-   * held and does not ask again (a round trip saved per conditional entry).
+   * (sorted) order and one statement (CriteriaMatcher.lock).
    */
-  async lockCriteria(items: readonly { readonly resourceType: string; readonly query: string }[]): Promise<void> {
-    await this.lockKeys([...new Set(items.map((i) => criteriaLockKey(i.resourceType, i.query)))].sort());
-  }
-
-  /** Advisory locks are held until the transaction ends: each is taken once. */
-  private readonly heldLocks = new Set<string>();
-
-  private async lockKeys(keys: readonly string[]): Promise<void> {
-    const wanted = keys.filter((k) => !this.heldLocks.has(k));
-    await this.tx.lockAll(wanted);
-    for (const k of wanted) this.heldLocks.add(k);
+  lockCriteria(items: readonly Criteria[]): Promise<void> {
+    return this.criteria.lock(items);
   }
 
   /** The single id matching conditional criteria (404 none, 412 several). */
   async resolveSingle(resourceType: string, query: string, what: string): Promise<string> {
-    const [first, second] = await this.tx.match(resourceType, await this.indexer.criteria(resourceType, query), 2);
-    if (second !== undefined) throw multipleMatches(what);
+    const first = await this.criteria.matchOne({ resourceType, query }, what, { locked: false });
     if (first === undefined) throw notFound(`${what}: no ${resourceType} matches the criteria`);
     return first;
   }
@@ -416,9 +361,7 @@ export class TransactionWriter {
 
   /** Conditional delete: no match does nothing, one match is deleted, several give 412. */
   async conditionalDelete(resourceType: string, query: string): Promise<Deleted> {
-    await this.lockKeys([criteriaLockKey(resourceType, query)]);
-    const [first, second] = await this.tx.match(resourceType, await this.indexer.criteria(resourceType, query), 2);
-    if (second !== undefined) throw multipleMatches('Conditional delete');
+    const first = await this.criteria.matchOne({ resourceType, query }, 'Conditional delete', { locked: true });
     if (first === undefined) return { kind: 'deleted', versionId: undefined };
     return this.delete(resourceType, first);
   }

@@ -1,0 +1,105 @@
+import { FhirError } from '../../errors/fhir-error.js';
+import type { StoreTransaction } from '../../store/resource-store.js';
+import type { Condition } from '../../store/search/condition.js';
+import type { Indexer } from '../search/index/indexer.js';
+
+/** Criteria of a conditional interaction: `Patient` and `identifier=sys|val`. */
+export interface Criteria {
+  readonly resourceType: string;
+  readonly query: string;
+}
+
+export const multipleMatches = (what: string): FhirError =>
+  new FhirError('multipleMatches', `${what}: the criteria match more than one resource`);
+
+/**
+ * Lock key for a conditional interaction, so that racing ones on equal criteria serialise.
+ * U+0000 cannot be a PostgreSQL text value; it is replaced here so that the criteria parser
+ * can refuse it with a 400.
+ */
+const lockKey = (c: Criteria): string =>
+  `cond:${c.resourceType}?${[...new URLSearchParams(c.query)].map(([k, v]) => `${k}=${v}`).sort().join('&')}`.replace(/\u0000/g, '\ufffd');
+
+/**
+ * The conditional criteria of one write transaction (https://hl7.org/fhir/R4/http.html#ccreate,
+ * #cond-update, #cdelete): their locks, each taken once and held to the end, and their
+ * matches, run inside the transaction so they see its own earlier writes.
+ */
+export class CriteriaMatcher {
+  constructor(
+    private readonly tx: StoreTransaction,
+    private readonly indexer: Indexer,
+  ) {}
+
+  /** Advisory locks are held until the transaction ends: each is taken once. */
+  private readonly held = new Set<string>();
+
+  /**
+   * Matches of conditional creates found ahead by prematchCreates, by lock key. Valid
+   * only until the transaction writes (written() clears them), so a match never misses
+   * a version the transaction wrote before it.
+   */
+  private readonly prematched = new Map<string, readonly string[]>();
+
+  /**
+   * Takes the locks of several criteria in one fixed (sorted) order and one statement,
+   * so that Bundles racing on overlapping criteria queue instead of deadlocking. The
+   * later create / update / delete finds its lock held and does not ask again (a round
+   * trip saved per conditional entry).
+   */
+  async lock(items: readonly Criteria[]): Promise<void> {
+    const wanted = [...new Set(items.map(lockKey))].filter((k) => !this.held.has(k)).sort();
+    await this.tx.lockAll(wanted);
+    for (const k of wanted) this.held.add(k);
+  }
+
+  /**
+   * Locks and matches the criteria of several conditional creates in one statement
+   * each, for their creates to use instead of a match statement each; each result is
+   * what the create would have found. Criteria that do not parse are left to their
+   * create, which reports them.
+   */
+  async prematchCreates(items: readonly Criteria[]): Promise<void> {
+    await this.lock(items);
+    const keys: string[] = [];
+    const wanted: { resourceType: string; conditions: Condition[] }[] = [];
+    for (const c of items) {
+      const key = lockKey(c);
+      if (this.prematched.has(key) || keys.includes(key)) continue;
+      try {
+        wanted.push({ resourceType: c.resourceType, conditions: await this.indexer.criteria(c.resourceType, c.query) });
+        keys.push(key);
+      } catch {
+        // Its create parses the criteria again and fails with the 400.
+      }
+    }
+    if (wanted.length < 2) return;
+    const found = await this.tx.matchMany(wanted, 2);
+    keys.forEach((key, i) => this.prematched.set(key, found[i] ?? []));
+  }
+
+  /** The transaction wrote: matches found ahead may be stale. */
+  written(): void {
+    this.prematched.clear();
+  }
+
+  /**
+   * The one resource matching `c` (undefined when none, 412 naming `what` when
+   * several), after taking the criteria's lock when `locked`. A conditional create
+   * (`create`) uses its prematched result, once. Unknown parameters are 400.
+   */
+  async matchOne(c: Criteria, what: string, options: { readonly locked: boolean; readonly create?: boolean }): Promise<string | undefined> {
+    const conditions = await this.indexer.criteria(c.resourceType, c.query);
+    if (options.locked) await this.lock([c]);
+    const [first, second] = (options.create === true ? this.takePrematched(c) : undefined) ?? (await this.tx.match(c.resourceType, conditions, 2));
+    if (second !== undefined) throw multipleMatches(what);
+    return first;
+  }
+
+  private takePrematched(c: Criteria): readonly string[] | undefined {
+    const key = lockKey(c);
+    const ids = this.prematched.get(key);
+    this.prematched.delete(key);
+    return ids;
+  }
+}
