@@ -93,6 +93,7 @@ export function buildApp(deps: AppDeps, baseUrl: string): AppParts {
     {
       intervalMs: deps.config.importWorkerIntervalMs,
       retentionHours: deps.config.importRetentionHours,
+      retryBaseMs: deps.config.importRetryBaseMs,
       fetch: { allow: allowedSources, maxBytes: deps.config.importMaxBytes, timeoutMs: deps.config.importFetchTimeoutMs, chunkLines: deps.config.importChunkLines, maxLineBytes: deps.config.maxBodyBytes },
     },
   );

@@ -338,6 +338,14 @@ export const SETTINGS = {
     max: 3600000,
     doc: 'How often this process looks for queued $import chunks to load (ms); 0: never (another process runs the jobs).',
   },
+  importRetryBaseMs: {
+    env: 'IMPORT_RETRY_BASE_MS',
+    type: 'integer',
+    default: 2000,
+    min: 0,
+    max: 15 * 60 * 1000,
+    doc: 'How long an $import chunk that failed for a reason that may pass (a file server answering 5xx or 429, the network, the database) waits before its second attempt; each later attempt waits four times longer (at most 15 minutes). A Retry-After from the file server (up to an hour) is honoured instead.',
+  },
   importAllowedSources: {
     env: 'IMPORT_ALLOWED_SOURCES',
     type: 'string',

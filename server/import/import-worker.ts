@@ -7,6 +7,7 @@ import { Periodic } from '../store/periodic.js';
 import { fetchInput, inputRefused, type FetchInputOptions } from './fetch-input.js';
 import { loadChunk } from './import-chunk.js';
 import { totalsOf, type ImportTotals } from './import-totals.js';
+import { SourceError } from './source-fetch.js';
 
 /**
  * What a job may do, rebuilt from the submitter's grant stored with it (AUTH_MODE=smart;
@@ -31,6 +32,22 @@ export interface ImportWorkerOptions {
   readonly retentionHours: number;
   /** How the files of a manifest are fetched (IMPORT_ALLOWED_SOURCES, IMPORT_MAX_BYTES, IMPORT_FETCH_TIMEOUT_MS, IMPORT_CHUNK_LINES). */
   readonly fetch: FetchInputOptions;
+  /** The wait before a failed chunk's second attempt (IMPORT_RETRY_BASE_MS); each later one waits four times longer. */
+  readonly retryBaseMs: number;
+}
+
+/** The longest wait between two attempts of a chunk. */
+const MAX_RETRY_DELAY_MS = 15 * 60 * 1000;
+
+/**
+ * How long a chunk whose load failed waits before it is claimed again: what the file
+ * server asked for (Retry-After on a 429 or 503), else `baseMs` after the first
+ * failure, four times that after the second, and so on (so a file server or database
+ * that is down is not hammered), at most MAX_RETRY_DELAY_MS.
+ */
+export function retryDelayMs(attemptsBefore: number, error: unknown, baseMs: number): number {
+  if (error instanceof SourceError && error.retryAfterMs !== undefined) return error.retryAfterMs;
+  return Math.min(baseMs * 4 ** attemptsBefore, MAX_RETRY_DELAY_MS);
 }
 
 /** Old jobs are looked for at most this often. */
@@ -93,7 +110,16 @@ export class ImportWorker {
     await this.sweep();
     let n = 0;
     try {
-      while (!this.periodic.isStopped && (await this.store.claim((c, added) => this.load(c, added), (c, results) => this.completed(c, results)))) n += 1;
+      while (
+        !this.periodic.isStopped &&
+        (await this.store.claim(
+          (c, added) => this.load(c, added),
+          (c, results) => this.completed(c, results),
+          (c, error) => retryDelayMs(c.attempts, error, this.options.retryBaseMs),
+        ))
+      ) {
+        n += 1;
+      }
     } catch (err) {
       // Never the chunk's content (PHI): the job, and the error's message.
       this.log.error({ err: err instanceof Error ? err.message : 'unknown error' }, '$import chunk failed; it stays queued and will be retried');

@@ -19,16 +19,35 @@ export interface SourceLimits {
   readonly timeoutMs: number;
 }
 
-/** A file that could not be fetched; `transient` ones (network errors, 5xx, 429) are tried again (CHUNK_ATTEMPTS). */
+/**
+ * A file that could not be fetched; `transient` ones (network errors, 5xx, 429) are
+ * tried again (CHUNK_ATTEMPTS), after `retryAfterMs` when the server said when.
+ */
 export class SourceError extends FhirError {
   constructor(
     kind: ErrorKind,
     message: string,
     readonly transient = false,
+    readonly retryAfterMs?: number,
   ) {
     super(kind, message);
     this.name = 'SourceError';
   }
+}
+
+/** The longest Retry-After honoured; a server asking for more is tried again after this. */
+export const MAX_RETRY_AFTER_MS = 60 * 60 * 1000;
+
+/**
+ * Retry-After (https://www.rfc-editor.org/rfc/rfc9110#field.retry-after): seconds, or an
+ * HTTP date; undefined when absent or unreadable. Capped at MAX_RETRY_AFTER_MS.
+ */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const text = header.trim();
+  // An HTTP date names its day or month; Date.parse alone would also take '-5' or '2026'.
+  const ms = /^\d{1,10}$/.test(text) ? Number(text) * 1000 : /[A-Za-z]{3}/.test(text) ? Date.parse(text) - now : Number.NaN;
+  return Number.isFinite(ms) ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS) : undefined;
 }
 
 /** Redirects followed (each one checked against the allow-list); a file server needs one or two. */
@@ -37,11 +56,12 @@ export const MAX_REDIRECTS = 3;
 /** What a file server may call NDJSON: none, the NDJSON types, or the generic ones (S3 and nginx serve .ndjson as those). */
 const NDJSON_TYPES = new Set(['', 'application/fhir+ndjson', 'application/ndjson', 'application/x-ndjson', 'application/octet-stream', 'text/plain']);
 
-function statusError(status: number, origin: string): SourceError {
+function statusError(response: Response, origin: string): SourceError {
+  const { status } = response;
   const message = `GET on ${origin} answered ${String(status)}`;
   if (status === 404 || status === 410) return new SourceError('notFound', message);
   if (status === 401 || status === 403) return new SourceError('forbidden', message);
-  if (status === 429 || status >= 500) return new SourceError('busy', message, true);
+  if (status === 429 || status >= 500) return new SourceError('busy', message, true, retryAfterMs(response.headers.get('retry-after')));
   return new SourceError('invalid', message);
 }
 
@@ -80,7 +100,7 @@ export async function* fetchSource(url: string, limits: SourceLimits): AsyncGene
     origin = at;
     if (!response.ok || response.body === null) {
       await response.body?.cancel();
-      throw statusError(response.status, origin);
+      throw statusError(response, origin);
     }
     const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const length = Number(response.headers.get('content-length') ?? '0');

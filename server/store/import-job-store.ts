@@ -300,19 +300,23 @@ export class ImportJobStore {
    * `load` on it while the claim transaction holds the chunk's row lock; then marks
    * the chunk done with its result and, if it was the job's last, finishes the job,
    * all in that transaction. Returns false when there was nothing to claim. When
-   * `load` throws, the chunk stays queued with one more attempt counted, and the
-   * error is thrown (the worker tries again on its next round; see ImportWorker).
+   * `load` throws, the chunk stays queued with one more attempt counted, not to be
+   * claimed again for `retryDelayMs` of it and the error, and the error is thrown (the worker tries again on its next round; see ImportWorker).
    * `load` may add chunks to the job (a fetched file's lines): they are inserted in
    * the claim transaction, so they commit with the claimed chunk marked done, and are
    * rolled back with it when `load` throws or the process dies.
    */
-  async claim(load: (chunk: ClaimedChunk, adder: ChunkAdder) => Promise<ChunkResult>, completion: JobCompletion): Promise<boolean> {
+  async claim(
+    load: (chunk: ClaimedChunk, adder: ChunkAdder) => Promise<ChunkResult>,
+    completion: JobCompletion,
+    retryDelayMs: (chunk: ClaimedChunk, error: unknown) => number = () => 0,
+  ): Promise<boolean> {
     let failure: { error: unknown } | undefined;
     const claimed = await withTransaction(this.pool, async (client) => {
       const r = await client.query<ChunkRow>(
         `SELECT c.job_id, c.seq, c.first_line, c.body, c.kind, c.input, j.format, j.principal, j.request_id, c.attempts
            FROM import_job_chunk c JOIN import_job j ON j.id = c.job_id
-          WHERE c.state = 'queued' AND j.state IN ('queued', 'running')
+          WHERE c.state = 'queued' AND j.state IN ('queued', 'running') AND (c.not_before IS NULL OR c.not_before <= now())
           ORDER BY j.submitted, c.job_id, c.seq
           LIMIT 1 FOR UPDATE OF c SKIP LOCKED`,
       );
@@ -340,7 +344,10 @@ export class ImportJobStore {
       } catch (error) {
         // The chunk's own writes ran on other connections; the claim drops the chunks it added and counts the attempt.
         await client.query('ROLLBACK TO SAVEPOINT claimed_load');
-        await client.query('UPDATE import_job_chunk SET attempts = attempts + 1 WHERE job_id = $1 AND seq = $2', [chunk.jobId, chunk.seq]);
+        await client.query(
+          `UPDATE import_job_chunk SET attempts = attempts + 1, not_before = now() + $3 * interval '1 millisecond' WHERE job_id = $1 AND seq = $2`,
+          [chunk.jobId, chunk.seq, Math.max(0, Math.round(retryDelayMs(chunk, error)))],
+        );
         failure = { error };
         return true;
       }

@@ -41,7 +41,7 @@ describe('Asynchronous $import of a manifest (NDJSON files by URL)', function ()
   before(async () => {
     files = await startFileServer();
     url = (path) => `${files.origin}/files/${path}`;
-    s = await startTestServer({ importWorkerIntervalMs: 0, importChunkLines: 2, importMaxBytes: 4096, importFetchTimeoutMs: 500, importAllowedSources: `${files.origin}/files/` });
+    s = await startTestServer({ importWorkerIntervalMs: 0, importRetryBaseMs: 0, importChunkLines: 2, importMaxBytes: 4096, importFetchTimeoutMs: 500, importAllowedSources: `${files.origin}/files/` });
   });
   after(async () => {
     await s.close();
@@ -158,6 +158,32 @@ describe('Asynchronous $import of a manifest (NDJSON files by URL)', function ()
     const done = (await fhirRequest(statusUrl(r))).body;
     expect(typeCounts(done, 'Patient')).to.deep.equal({ loaded: 1, skipped: 0, failed: 0 });
     expect(calls).to.equal(2);
+  });
+
+  it('a file server answering 503 with Retry-After is not asked again before that time; then the file loads', async () => {
+    let calls = 0;
+    files.serve('/files/busy/Patient.ndjson', (_req, res) => {
+      calls += 1;
+      if (calls === 1) res.writeHead(503, { 'retry-after': '3600' }).end();
+      else res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(ndjson([patient('busy-1')]));
+    });
+    const r = await submitImport(s.base, manifest([['Patient', url('busy/Patient.ndjson')]]), JSON_TYPE);
+    const job = new URL(statusUrl(r)).searchParams.get('job');
+    expect(await s.runImports()).to.equal(0);
+    const wait = await s.pool.query<{ s: number }>(
+      `SELECT extract(epoch FROM not_before - now())::float8 AS s FROM import_job_chunk WHERE job_id = $1 AND state = 'queued'`,
+      [job],
+    );
+    expect(wait.rows[0]?.s).to.be.within(3500, 3600);
+    // Not claimable before then: the worker leaves it alone, the job is still running.
+    expect(await s.runImports()).to.equal(0);
+    expect(calls).to.equal(1);
+    expect((await fhirRequest(statusUrl(r))).status).to.equal(202);
+    // The hour has passed.
+    await s.pool.query(`UPDATE import_job_chunk SET not_before = now() WHERE job_id = $1`, [job]);
+    expect(await s.runImports()).to.equal(2);
+    expect(calls).to.equal(2);
+    expect(typeCounts((await fhirRequest(statusUrl(r))).body, 'Patient')).to.deep.equal({ loaded: 1, skipped: 0, failed: 0 });
   });
 
   it('a process dying after fetching a file leaves its fetch chunk queued and none of its lines; the next claim fetches it again', async () => {

@@ -25,7 +25,7 @@ describe('Asynchronous $import: a process dying mid-job', function () {
   const jobOf = (url: string): string => new URL(url).searchParams.get('job') ?? '';
 
   before(async () => {
-    s = await startTestServer({ importWorkerIntervalMs: 0, importChunkLines: 2 });
+    s = await startTestServer({ importWorkerIntervalMs: 0, importRetryBaseMs: 0, importChunkLines: 2 });
   });
   after(async () => {
     await s.close();
