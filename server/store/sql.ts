@@ -66,17 +66,23 @@ export function insertManyFirstVersions(mask: number): string {
   RETURNING resource_type, id, version_id, last_updated`);
 }
 
+/** In an UPDATE of `resource r` FROM `ts`: now, or 1 ms after the replaced version if that is later. */
+const NEXT_TIME = "greatest(ts.now, r.last_updated + interval '1 millisecond')";
+
 /**
  * The next version; the resource's index rows are all replaced by those in
- * `mask` ($7…; none for a delete).
+ * `mask` ($7…; none for a delete). Its time is the database's clock, but never
+ * before the version it replaces: version 1 carries the server process's clock
+ * (TransactionWriter), which on another host may run a little ahead, and a
+ * resource's history must not go back in time.
  */
 export function writeNextVersion(mask: number): string {
   return cached(`next:${mask}`, () => `
-  WITH ts AS (SELECT ${NOW_MS} AS t),
+  WITH ts AS (SELECT ${NOW_MS} AS now),
   cur AS (
     UPDATE resource r
-       SET version_id = $3::int, last_updated = ts.t, deleted = $4::boolean,
-           content = ${stampedContent('$5', '$3::int', 'ts.t')}
+       SET version_id = $3::int, last_updated = ${NEXT_TIME}, deleted = $4::boolean,
+           content = ${stampedContent('$5', '$3::int', NEXT_TIME)}
       FROM ts
      WHERE r.resource_type = $1 AND r.id = $2
     RETURNING r.sid, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content

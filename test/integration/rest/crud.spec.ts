@@ -74,6 +74,29 @@ describe('REST: create, read, vread, update, delete', () => {
       }
     });
 
+    it('a later version is never stamped before the one it replaces (version 1 may carry a clock ahead of the database\'s)', async () => {
+      const c = await fhirRequest(`${s.base}/Patient`, { method: 'POST', body: patient() });
+      const id = String(c.body?.['id']);
+      // As if the server process's clock ran an hour ahead of the database's when it created version 1.
+      await s.pool.query(
+        `UPDATE resource SET last_updated = last_updated + interval '1 hour',
+                content = jsonb_set(content, '{meta,lastUpdated}', to_jsonb(to_char((last_updated + interval '1 hour') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')))
+          WHERE resource_type = 'Patient' AND id = $1`,
+        [id],
+      );
+      const v1 = String(((await fhirRequest(`${s.base}/Patient/${id}`)).body?.['meta'] as Record<string, unknown>)['lastUpdated']);
+      const u = await fhirRequest(`${s.base}/Patient/${id}`, { method: 'PUT', body: patient({ id, gender: 'female' }) });
+      expect(u.status).to.equal(200);
+      const v2 = String((u.body?.['meta'] as Record<string, unknown>)['lastUpdated']);
+      expect(Date.parse(v2) - Date.parse(v1)).to.equal(1);
+      const row = await s.pool.query<{ t: Date; m: string }>(
+        "SELECT last_updated AS t, content->'meta'->>'lastUpdated' AS m FROM resource WHERE resource_type = 'Patient' AND id = $1",
+        [id],
+      );
+      expect(row.rows[0]?.m).to.equal(v2);
+      expect(row.rows[0]?.t.toISOString()).to.equal(v2);
+    });
+
     it('serialises resourceType first', async () => {
       const c = await fhirRequest(`${s.base}/Patient`, { method: 'POST', body: patient() });
       const r = await fhirRequest(`${s.base}/Patient/${String(c.body?.['id'])}`);
