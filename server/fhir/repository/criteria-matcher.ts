@@ -1,6 +1,7 @@
 import { FhirError } from '../../errors/fhir-error.js';
 import type { StoreTransaction } from '../../store/resource-store.js';
 import type { Condition } from '../../store/search/condition.js';
+import type { StoredVersion } from '../../store/types.js';
 import type { Indexer } from '../search/index/indexer.js';
 
 /** Criteria of a conditional interaction: `Patient` and `identifier=sys|val`. */
@@ -35,11 +36,13 @@ export class CriteriaMatcher {
   private readonly held = new Set<string>();
 
   /**
-   * Matches of conditional creates found ahead by prematchCreates, by lock key. Valid
-   * only until the transaction writes (written() clears them), so a match never misses
-   * a version the transaction wrote before it.
+   * Matches of conditional creates found ahead by prematchCreates, by lock key, and
+   * the versions they found by type and id. Valid only until the transaction writes
+   * (written() clears them), so a match never misses a version the transaction wrote
+   * before it.
    */
-  private readonly prematched = new Map<string, readonly string[]>();
+  private readonly prematched = new Map<string, readonly StoredVersion[]>();
+  private readonly found = new Map<string, StoredVersion>();
 
   /**
    * Takes the locks of several criteria in one fixed (sorted) order and one statement,
@@ -54,9 +57,9 @@ export class CriteriaMatcher {
   }
 
   /**
-   * Locks and matches the criteria of several conditional creates in one statement
-   * each, for their creates to use instead of a match statement each; each result is
-   * what the create would have found. Criteria that do not parse are left to their
+   * Locks and matches the criteria of several conditional creates in one statement,
+   * for their creates to use instead of a match and a read each; each result is what
+   * the create would have found. Criteria that do not parse are left to their
    * create, which reports them.
    */
   async prematchCreates(items: readonly Criteria[]): Promise<void> {
@@ -81,6 +84,12 @@ export class CriteriaMatcher {
   /** The transaction wrote: matches found ahead may be stale. */
   written(): void {
     this.prematched.clear();
+    this.found.clear();
+  }
+
+  /** The current version of a resource prematchCreates found and matchOne answered with, if still valid. */
+  knownVersion(resourceType: string, id: string): StoredVersion | undefined {
+    return this.found.get(`${resourceType}/${id}`);
   }
 
   /**
@@ -98,8 +107,10 @@ export class CriteriaMatcher {
 
   private takePrematched(c: Criteria): readonly string[] | undefined {
     const key = lockKey(c);
-    const ids = this.prematched.get(key);
+    const versions = this.prematched.get(key);
     this.prematched.delete(key);
-    return ids;
+    if (versions === undefined) return undefined;
+    for (const v of versions) this.found.set(`${v.resourceType}/${v.id}`, v);
+    return versions.map((v) => v.id);
   }
 }

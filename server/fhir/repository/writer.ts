@@ -199,7 +199,7 @@ export class TransactionWriter {
     if (options.ifNoneExist !== undefined) {
       const first = await this.criteria.matchOne({ resourceType, query: options.ifNoneExist }, 'Conditional create', { locked: true, create: true });
       if (first !== undefined) {
-        const stored = await this.tx.read(resourceType, first);
+        const stored = this.criteria.knownVersion(resourceType, first) ?? (await this.tx.read(resourceType, first));
         if (stored !== undefined) return { kind: 'existing', stored };
       }
     }

@@ -184,8 +184,9 @@ export interface MatchCriteria {
 
 /**
  * The matches of several criteria in one statement (a batch group's conditional
- * creates): up to `limit` ids per criteria, each row tagged with its position `k`.
- * One statement instead of one per criteria saves a round trip each; the branches
+ * creates): up to `limit` current versions per criteria (id, version, time, JSON: a
+ * create that finds its match answers with it), each row tagged with its position `k`.
+ * One statement instead of two per criteria saves their round trips; the branches
  * are the statements matchStatement would send, so each is planned alike.
  */
 export function matchManyStatement(items: readonly MatchCriteria[], limit: number, now: number): Statement {
@@ -193,7 +194,7 @@ export function matchManyStatement(items: readonly MatchCriteria[], limit: numbe
   const bound = p.bind(limit);
   const branches = items.map((m, k) => {
     const where = baseWhere({ types: m.types, conditions: m.conditions, now }, { p, now });
-    return `(SELECT ${String(k)} AS k, r.id FROM resource r WHERE ${where.join(' AND ')} LIMIT ${bound})`;
+    return `(SELECT ${String(k)} AS k, r.id, r.version_id, r.last_updated, r.deleted, r.content::text AS json FROM resource r WHERE ${where.join(' AND ')} LIMIT ${bound})`;
   });
   return { text: branches.join('\nUNION ALL\n'), values: p.values };
 }

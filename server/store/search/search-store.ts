@@ -53,6 +53,15 @@ function toRow(row: Row, spec?: SearchSpec): SearchRow {
   };
 }
 
+/** One current version matchMany found (its content as stored: without resourceType). */
+export interface MatchedRow {
+  readonly id: string;
+  readonly version_id: number;
+  readonly last_updated: Date;
+  readonly deleted: boolean;
+  readonly json: string | null;
+}
+
 /** Runs search statements on a pool (searches) or on a transaction's client (conditional matches). */
 export class SearchStore {
   constructor(private readonly db: Queryable) {}
@@ -140,13 +149,13 @@ export class SearchStore {
     return r.rows.map((row) => row.id);
   }
 
-  /** match for several criteria in one statement: the ids of each, in the order given. */
-  async matchMany(items: readonly MatchCriteria[], limit: number): Promise<string[][]> {
-    const out = items.map((): string[] => []);
+  /** match for several criteria in one statement: the current versions matching each, in the order given. */
+  async matchMany(items: readonly MatchCriteria[], limit: number): Promise<MatchedRow[][]> {
+    const out = items.map((): MatchedRow[] => []);
     if (items.length === 0) return out;
     const st = matchManyStatement(items, limit, Date.now());
-    const r = await this.db.query<{ k: number; id: string }>(st.text, st.values);
-    for (const row of r.rows) out[row.k]?.push(row.id);
+    const r = await this.db.query<MatchedRow & { k: number }>(st.text, st.values);
+    for (const row of r.rows) out[row.k]?.push(row);
     return out;
   }
 }

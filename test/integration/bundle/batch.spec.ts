@@ -107,7 +107,7 @@ describe('Bundles: batch', () => {
       const r = await fhirRequest(`${s.base}/Patient`, { method: 'POST', body: patient(system, v) });
       before.set(v, String(r.body?.['id']));
     }
-    const r = await postBundle(s.base, bundle('batch', values.map((v) => post(patient(system, v), uuid(), `identifier=${system}|${v}`))));
+    const r = await postBundle(s.base, bundle('batch', values.map((v) => post(patient(system, v), uuid(), `identifier=${system}|${v}`))), { prefer: 'return=representation' });
     expect(r.status).to.equal(200);
     const entries = responseEntries(r);
     expect(entries).to.have.length(values.length);
@@ -115,7 +115,14 @@ describe('Bundles: batch', () => {
       const e = entries[i];
       const existing = before.get(v);
       expect(e?.response.status, v).to.equal(existing === undefined ? '201 Created' : '200 OK');
-      if (existing !== undefined) expect(idOf(e)).to.equal(`Patient/${existing}`);
+      expect(e?.response.etag).to.equal('W/"1"');
+      // The stored resource comes back, the existing one for a match (found with the match, not read again).
+      const body = e?.resource as unknown as { id: string; identifier: { value: string }[] } | undefined;
+      expect(body?.identifier[0]?.value).to.equal(v);
+      if (existing !== undefined) {
+        expect(idOf(e)).to.equal(`Patient/${existing}`);
+        expect(body?.id).to.equal(existing);
+      }
       const stored = await fhirRequest(`${s.base}/${idOf(e)}`);
       expect((stored.body?.['identifier'] as { value: string }[] | undefined)?.[0]?.value).to.equal(v);
       expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
