@@ -18,7 +18,7 @@ class GroupWriteFailed extends Error {
 }
 
 /** Whether a failure came from PostgreSQL (directly or as the cause of a FhirError): the transaction may be unusable. */
-export function fromDatabase(err: unknown): boolean {
+function fromDatabase(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth += 1) {
     if (sqlState(e) !== undefined) return true;
     e = e instanceof Error ? e.cause : undefined;
