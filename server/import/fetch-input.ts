@@ -1,6 +1,6 @@
 import { FhirError } from '../errors/fhir-error.js';
 import { toOperationOutcome } from '../errors/outcome.js';
-import type { ChunkAdder, ChunkResult, ClaimedChunk, ImportInput } from '../store/import-job-store.js';
+import type { ChunkAdder, ChunkResult, ClaimedChunk, ImportInput } from '../store/import-job-types.js';
 import { ndjsonIntake, type IntakeAccess } from './import-intake.js';
 import { fetchSource, SourceError, type SourceLimits } from './source-fetch.js';
 

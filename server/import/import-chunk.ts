@@ -2,7 +2,7 @@ import { FhirError, invalid } from '../errors/fhir-error.js';
 import { toOperationOutcome } from '../errors/outcome.js';
 import type { BundleProcessor } from '../fhir/bundle/bundle-processor.js';
 import type { EntryAccess } from '../fhir/bundle/types.js';
-import type { ChunkResult, ClaimedChunk, ImportFailure } from '../store/import-job-store.js';
+import type { ChunkResult, ClaimedChunk, ImportFailure } from '../store/import-job-types.js';
 import { lineId, ndjsonEntry, parseNdjsonLine, type NdjsonLine } from './ndjson.js';
 import { loadNdjsonEntries } from './ndjson-load.js';
 import { entryTypeOf, ImportTally } from './tally.js';

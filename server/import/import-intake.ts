@@ -1,6 +1,6 @@
 import { FhirError, invalid } from '../errors/fhir-error.js';
 import { isJsonObject, type JsonObject } from '../fhir/model/json-object.js';
-import type { ChunkSink, InputSink } from '../store/import-job-store.js';
+import type { ChunkSink, InputSink } from '../store/import-job-types.js';
 import { checkSources, parseManifest } from './import-manifest.js';
 import { LineTooLong, numberedLines, parseNdjsonLine } from './ndjson.js';
 import type { AllowList } from './source-allow-list.js';

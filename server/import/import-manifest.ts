@@ -3,7 +3,7 @@ import type { Parameters } from 'fhir/r4.js';
 import { isJsonObject, type JsonObject } from '../fhir/model/json-object.js';
 import { params, primitiveParam } from '../fhir/operations/input.js';
 import { isResourceType } from '../fhir/model/resource-types.js';
-import type { ImportInput } from '../store/import-job-store.js';
+import type { ImportInput } from '../store/import-job-types.js';
 import { isAllowedSource, unfetchable, type AllowList } from './source-allow-list.js';
 
 /**

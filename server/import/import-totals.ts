@@ -1,4 +1,4 @@
-import type { ChunkResult, ImportFailure, TypeTally } from '../store/import-job-store.js';
+import type { ChunkResult, ImportFailure, TypeTally } from '../store/import-job-types.js';
 
 /** A job's results added up: per resource type and overall, and its failures in order. */
 export interface ImportTotals extends TypeTally {

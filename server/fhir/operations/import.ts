@@ -1,7 +1,7 @@
 import type { OperationDefinition, Parameters, ParametersParameter } from 'fhir/r4.js';
 import { FhirError } from '../../errors/fhir-error.js';
 import type { ImportTotals } from '../../import/import-totals.js';
-import type { ImportJob } from '../../store/import-job-store.js';
+import type { ImportJob } from '../../store/import-job-types.js';
 import type { FhirOperation } from './types.js';
 
 /**

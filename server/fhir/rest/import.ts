@@ -9,7 +9,8 @@ import { bundleIntake, manifestIntake, ndjsonIntake, type IntakeAccess } from '.
 import { isManifest } from '../../import/import-manifest.js';
 import type { AllowList } from '../../import/source-allow-list.js';
 import { totalsOf } from '../../import/import-totals.js';
-import type { ImportFormat, ImportJob, ImportJobStore, NewImportJob } from '../../store/import-job-store.js';
+import type { ImportJobStore } from '../../store/import-job-store.js';
+import type { ImportFormat, ImportJob, NewImportJob } from '../../store/import-job-types.js';
 import { Limiter } from '../bundle/limiter.js';
 import { importSummary } from '../operations/import.js';
 

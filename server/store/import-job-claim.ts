@@ -1,0 +1,160 @@
+/**
+ * Claiming one `$import` chunk (ImportJobStore.claim): the chunk's row lock is held
+ * while it loads, a fetched file's chunks are added in the claim's transaction, and
+ * the job is finished with its last chunk.
+ */
+import type { Pool, PoolClient } from './db.js';
+import { withTransaction } from './db.js';
+import type { ChunkAdder, ChunkKind, ChunkResult, ChunkSink, ClaimedChunk, ImportFormat, ImportInput, ImportJobState, JobCompletion } from './import-job-types.js';
+import { enqueue } from './outbox-enqueue.js';
+
+interface ChunkRow {
+  job_id: string;
+  seq: number;
+  first_line: number;
+  body: string | null;
+  kind: ChunkKind;
+  input: ImportInput | null;
+  format: ImportFormat;
+  principal: unknown;
+  request_id: string;
+  attempts: number;
+}
+
+/**
+ * The chunks a claimed `fetch` chunk adds (ChunkAdder). Their numbers come from the
+ * job's `next_seq`, taken on the pool (committed at once, so two processes fetching
+ * inputs of one job never wait for each other; a number lost to a rollback is a
+ * harmless gap); the rows go into the claim transaction after the savepoint.
+ */
+class AddedChunks implements ChunkAdder {
+  private chunks = 0;
+  private lines = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly client: PoolClient,
+    private readonly from: ClaimedChunk,
+  ) {}
+
+  readonly add: ChunkSink = async (firstLine, body) => {
+    const r = await this.pool.query<{ seq: number }>('UPDATE import_job SET next_seq = next_seq + 1 WHERE id = $1 RETURNING next_seq - 1 AS seq', [this.from.jobId]);
+    await this.client.query('INSERT INTO import_job_chunk (job_id, seq, first_line, body, input) VALUES ($1, $2, $3, $4, $5)', [
+      this.from.jobId,
+      r.rows[0]?.seq,
+      firstLine,
+      body,
+      JSON.stringify(this.from.input ?? null),
+    ]);
+    this.chunks += 1;
+    this.lines = Math.max(this.lines, firstLine + body.split('\n').length - 1);
+  };
+
+  async discard(): Promise<void> {
+    await this.client.query('ROLLBACK TO SAVEPOINT claimed_load');
+    this.chunks = 0;
+    this.lines = 0;
+  }
+
+  /**
+   * Adds the chunks and lines to the job's totals (X-Progress, the summary), last in
+   * the claim: it locks the job row, which the next_seq updates above must not wait for.
+   */
+  async count(): Promise<void> {
+    if (this.chunks === 0) return;
+    await this.client.query('UPDATE import_job SET chunks = chunks + $2, lines = lines + $3 WHERE id = $1', [this.from.jobId, this.chunks, this.lines]);
+  }
+}
+
+/** The results of a job's finished chunks, in order. */
+export async function jobResults(client: PoolClient | Pool, jobId: string): Promise<ChunkResult[]> {
+  const r = await client.query<{ result: ChunkResult }>(
+    'SELECT result FROM import_job_chunk WHERE job_id = $1 AND result IS NOT NULL ORDER BY seq',
+    [jobId],
+  );
+  return r.rows.map((row) => row.result);
+}
+
+/**
+ * Claims one queued chunk of a job that is not cancelled (oldest job first) and runs
+ * `load` on it while the claim transaction holds the chunk's row lock; then marks
+ * the chunk done with its result and, if it was the job's last, finishes the job,
+ * all in that transaction. Returns false when there was nothing to claim. When
+ * `load` throws, the chunk stays queued with one more attempt counted, not to be
+ * claimed again for `retryDelayMs` of it and the error, and the error is thrown (the worker tries again on its next round; see ImportWorker).
+ * `load` may add chunks to the job (a fetched file's lines): they are inserted in
+ * the claim transaction, so they commit with the claimed chunk marked done, and are
+ * rolled back with it when `load` throws or the process dies.
+ */
+export async function claimChunk(
+  pool: Pool,
+  load: (chunk: ClaimedChunk, adder: ChunkAdder) => Promise<ChunkResult>,
+  completion: JobCompletion,
+  retryDelayMs: (chunk: ClaimedChunk, error: unknown) => number = () => 0,
+): Promise<boolean> {
+  let failure: { error: unknown } | undefined;
+  const claimed = await withTransaction(pool, async (client) => {
+    const r = await client.query<ChunkRow>(
+      `SELECT c.job_id, c.seq, c.first_line, c.body, c.kind, c.input, j.format, j.principal, j.request_id, c.attempts
+         FROM import_job_chunk c JOIN import_job j ON j.id = c.job_id
+        WHERE c.state = 'queued' AND j.state IN ('queued', 'running') AND (c.not_before IS NULL OR c.not_before <= now())
+        ORDER BY j.submitted, c.job_id, c.seq
+        LIMIT 1 FOR UPDATE OF c SKIP LOCKED`,
+    );
+    const row = r.rows[0];
+    if (row === undefined) return false;
+    const chunk: ClaimedChunk = {
+      jobId: row.job_id,
+      seq: row.seq,
+      firstLine: row.first_line,
+      body: row.body ?? '',
+      format: row.format,
+      kind: row.kind,
+      input: row.input ?? undefined,
+      principal: row.principal,
+      requestId: row.request_id,
+      attempts: row.attempts,
+    };
+    // On the pool, not in the claim: pollers see `running` while the chunk loads.
+    await pool.query(`UPDATE import_job SET state = 'running', started = now() WHERE id = $1 AND state = 'queued'`, [chunk.jobId]);
+    const added = new AddedChunks(pool, client, chunk);
+    await client.query('SAVEPOINT claimed_load');
+    let result: ChunkResult;
+    try {
+      result = await load(chunk, added);
+    } catch (error) {
+      // The chunk's own writes ran on other connections; the claim drops the chunks it added and counts the attempt.
+      await client.query('ROLLBACK TO SAVEPOINT claimed_load');
+      await client.query(
+        `UPDATE import_job_chunk SET attempts = attempts + 1, not_before = now() + $3 * interval '1 millisecond' WHERE job_id = $1 AND seq = $2`,
+        [chunk.jobId, chunk.seq, Math.max(0, Math.round(retryDelayMs(chunk, error)))],
+      );
+      failure = { error };
+      return true;
+    }
+    await client.query(`UPDATE import_job_chunk SET state = 'done', body = NULL, result = $3 WHERE job_id = $1 AND seq = $2`, [
+      chunk.jobId,
+      chunk.seq,
+      JSON.stringify(result),
+    ]);
+    await added.count();
+    await finishIfLast(client, chunk, completion);
+    return true;
+  });
+  if (failure !== undefined) throw failure.error;
+  return claimed;
+}
+
+/**
+ * The job row is locked before counting, so of two processes finishing a job's
+ * last two chunks at once, the second sees the first's chunk done and finishes it.
+ */
+async function finishIfLast(client: PoolClient, chunk: ClaimedChunk, completion: JobCompletion): Promise<void> {
+  const job = await client.query<{ state: ImportJobState }>('SELECT state FROM import_job WHERE id = $1 FOR UPDATE', [chunk.jobId]);
+  if (job.rows[0]?.state !== 'running') return;
+  const left = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM import_job_chunk WHERE job_id = $1 AND state <> 'done'`, [chunk.jobId]);
+  if ((left.rows[0]?.n ?? 1) > 0) return;
+  await client.query(`UPDATE import_job SET state = 'done', finished = now() WHERE id = $1`, [chunk.jobId]);
+  const message = completion(chunk, await jobResults(client, chunk.jobId));
+  if (message !== undefined) await enqueue(client, message.topic, [message.payload]);
+}
