@@ -19,10 +19,10 @@ const noCheck: IntakeAccess = { type: () => undefined, entry: () => undefined };
 
 const failed = (input: ImportInput, err: FhirError): ChunkResult => ({ counts: {}, failures: [{ url: input.url, outcome: toOperationOutcome(err.issues) }] });
 
-/** The input refused as a whole (the submitter's access was withdrawn before it was fetched). */
-export function inputRefused(chunk: ClaimedChunk, why: string): ChunkResult {
+/** The input failed as a whole without being fetched: `err` says why (access withdrawn, 403; abandoned, too-costly). */
+export function inputRefused(chunk: ClaimedChunk, err: FhirError): ChunkResult {
   if (chunk.input === undefined) throw new FhirError('internal', 'a fetch chunk without its input');
-  return failed(chunk.input, new FhirError('forbidden', why));
+  return failed(chunk.input, err);
 }
 
 /**

@@ -77,6 +77,23 @@ async function loadBundle(processor: BundleProcessor, chunk: ClaimedChunk, acces
 }
 
 /**
+ * A data chunk failed as a whole without being loaded (`err` says why): each of its
+ * lines, or its Bundle, is reported failed with that reason. The lines are not parsed:
+ * loading them may be what stopped the server.
+ */
+export function chunkFailed(chunk: ClaimedChunk, err: FhirError): ChunkResult {
+  const outcome = outcomeOf(err);
+  if (chunk.format === 'bundle') return { counts: { unknown: { loaded: 0, skipped: 0, failed: 1 } }, failures: [{ outcome }] };
+  const failures: Failure[] = [];
+  chunk.body.split('\n').forEach((text, i) => {
+    if (text.trim() === '') return;
+    const line = chunk.firstLine + i;
+    failures.push(chunk.input === undefined ? { line, outcome } : { line, url: chunk.input.url, outcome });
+  });
+  return { counts: { unknown: { loaded: 0, skipped: 0, failed: failures.length } }, failures };
+}
+
+/**
  * Loads one claimed chunk through the Bundle processor, with the submitter's access.
  * A failure on the database throws (the chunk is tried again), except on its `last`
  * attempt, where it is reported in the result like a failure on content.

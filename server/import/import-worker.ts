@@ -6,7 +6,7 @@ import type { ImportJobStore } from '../store/import-job-store.js';
 import type { ChunkAdder, ChunkResult, ClaimedChunk, OutboxMessage } from '../store/import-job-types.js';
 import { Periodic } from '../store/periodic.js';
 import { fetchInput, inputRefused, type FetchInputOptions } from './fetch-input.js';
-import { loadChunk } from './import-chunk.js';
+import { chunkFailed, loadChunk } from './import-chunk.js';
 import { totalsOf, type ImportTotals } from './import-totals.js';
 import { SourceError } from './source-fetch.js';
 
@@ -70,6 +70,13 @@ function refusingAll(why: string): EntryAccess {
  * refuses) must not hold its job, and every job queued after it, for ever.
  */
 export const CHUNK_ATTEMPTS = 3;
+
+/**
+ * Claims of a chunk that may end with their process gone (killed while loading it,
+ * out of memory...) before the chunk is reported failed instead of loaded again, so
+ * that one chunk cannot stop the server processes one after the other for ever.
+ */
+export const UNFINISHED_CLAIMS = 2;
 
 /**
  * Runs `$import` jobs in the background, in every server process: each tick claims
@@ -144,12 +151,17 @@ export class ImportWorker {
    * into `data` chunks added to its job, loaded by later claims.
    */
   private async load(chunk: ClaimedChunk, added: ChunkAdder): Promise<ChunkResult> {
+    if (chunk.unfinishedClaims >= UNFINISHED_CLAIMS) {
+      const why = `Not loaded: the server stopped while loading this part of the import ${String(chunk.unfinishedClaims)} times`;
+      this.log.error({ job: chunk.jobId, seq: chunk.seq, claims: chunk.unfinishedClaims }, '$import: a chunk stopped its process repeatedly; reported failed');
+      return chunk.kind === 'fetch' ? inputRefused(chunk, new FhirError('tooCostly', why)) : chunkFailed(chunk, new FhirError('tooCostly', why));
+    }
     const access = this.accessFor(chunk.principal, chunk.requestId);
     const reason = await access?.withdrawn();
     const last = chunk.attempts + 1 >= CHUNK_ATTEMPTS;
     const withdrawn = reason === undefined ? undefined : `The submitter's access was withdrawn: ${reason}`;
     if (chunk.kind === 'fetch') {
-      if (withdrawn !== undefined) return inputRefused(chunk, withdrawn);
+      if (withdrawn !== undefined) return inputRefused(chunk, new FhirError('forbidden', withdrawn));
       // The origin only: a URL's path and query may carry a signed token.
       this.log.info({ job: chunk.jobId, input: chunk.input?.index, origin: chunk.input === undefined ? undefined : new URL(chunk.input.url).origin }, '$import: fetching an input');
       return fetchInput(chunk, added, this.options.fetch, last);

@@ -81,7 +81,10 @@ export async function jobResults(client: PoolClient | Pool, jobId: string): Prom
  * the chunk done with its result and, if it was the job's last, finishes the job,
  * all in that transaction. Returns false when there was nothing to claim. When
  * `load` throws, the chunk stays queued with one more attempt counted, not to be
- * claimed again for `retryDelayMs` of it and the error, and the error is thrown (the worker tries again on its next round; see ImportWorker).
+ * claimed again for `retryDelayMs` of it and the error, and the error is thrown
+ * (the worker tries again later; see ImportWorker). Each claim is also counted on
+ * its own, committed at once, so that the claims a dying process left unfinished
+ * are known to the next one (ClaimedChunk.unfinishedClaims).
  * `load` may add chunks to the job (a fetched file's lines): they are inserted in
  * the claim transaction, so they commit with the claimed chunk marked done, and are
  * rolled back with it when `load` throws or the process dies.
@@ -114,6 +117,7 @@ export async function claimChunk(
       principal: row.principal,
       requestId: row.request_id,
       attempts: row.attempts,
+      unfinishedClaims: (await countClaim(pool, row.job_id, row.seq)) - 1 - row.attempts,
     };
     // On the pool, not in the claim: pollers see `running` while the chunk loads.
     await pool.query(`UPDATE import_job SET state = 'running', started = now() WHERE id = $1 AND state = 'queued'`, [chunk.jobId]);
@@ -143,6 +147,17 @@ export async function claimChunk(
   });
   if (failure !== undefined) throw failure.error;
   return claimed;
+}
+
+/** Counts one more claim of the chunk, on the pool (committed whatever becomes of the claim); returns the count. */
+async function countClaim(pool: Pool, jobId: string, seq: number): Promise<number> {
+  const r = await pool.query<{ claims: number }>(
+    `INSERT INTO import_job_chunk_claim (job_id, seq, claims) VALUES ($1, $2, 1)
+     ON CONFLICT (job_id, seq) DO UPDATE SET claims = import_job_chunk_claim.claims + 1
+     RETURNING claims`,
+    [jobId, seq],
+  );
+  return r.rows[0]?.claims ?? 1;
 }
 
 /**

@@ -78,6 +78,8 @@ export interface ClaimedChunk {
   readonly requestId: string;
   /** Earlier loads of this chunk that failed on the database (the claim counts them). */
   readonly attempts: number;
+  /** Earlier claims of this chunk that neither finished nor failed: their process died while loading it. */
+  readonly unfinishedClaims: number;
 }
 
 /** An outbox message written in the transaction that finishes a job (its audit record). */

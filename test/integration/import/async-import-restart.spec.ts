@@ -5,7 +5,7 @@ import { loadConfig } from '../../../server/config/load.js';
 import { BundleProcessor } from '../../../server/fhir/bundle/bundle-processor.js';
 import { createFhirServices } from '../../../server/fhir/services.js';
 import { loadChunk } from '../../../server/import/import-chunk.js';
-import { CHUNK_ATTEMPTS } from '../../../server/import/import-worker.js';
+import { CHUNK_ATTEMPTS, UNFINISHED_CLAIMS } from '../../../server/import/import-worker.js';
 import { ImportJobStore } from '../../../server/store/import-job-store.js';
 import { ResourceStore } from '../../../server/store/resource-store.js';
 import { fhirRequest } from '../../helpers/http.js';
@@ -74,6 +74,23 @@ describe('Asynchronous $import: a process dying mid-job', function () {
     expect(param(done.body, 'state')).to.equal('done');
     expect(param(done.body, 'loaded')).to.equal(2);
     for (const v of ['crash-0', 'crash-1']) expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
+  });
+
+  it('a chunk whose claims ended with their process gone UNFINISHED_CLAIMS times is reported failed, not loaded again; one such claim is survived', async () => {
+    const url = statusUrl(await submitImport(s.base, lines('dies-', 5), 'application/fhir+ndjson'));
+    const job = jobOf(url);
+    // Chunk 0 (lines 1-2) stopped its process at each of its earlier claims; chunk 1 (lines 3-4) once; chunk 2 never.
+    await s.pool.query('INSERT INTO import_job_chunk_claim (job_id, seq, claims) VALUES ($1, 0, $2), ($1, 1, 1)', [job, UNFINISHED_CLAIMS]);
+    expect(await s.runImports()).to.equal(3);
+    const done = await fhirRequest(url);
+    expect(param(done.body, 'state')).to.equal('done');
+    expect(param(done.body, 'loaded')).to.equal(3);
+    expect(param(done.body, 'failed')).to.equal(2);
+    const failed = failures(done.body);
+    expect(failed.map((f) => f.line)).to.deep.equal([1, 2]);
+    expect(failed[0]?.code).to.equal('too-costly');
+    expect(failed[0]?.diagnostics).to.contain('the server stopped while loading');
+    for (const [i, n] of [0, 0, 1, 1, 1].entries()) expect(await countByIdentifier(s.pool, 'Patient', system, `dies-${String(i)}`)).to.equal(n);
   });
 
   it('a line the database always refuses is retried, then reported failed (CHUNK_ATTEMPTS), and the job goes on', async () => {
