@@ -34,51 +34,70 @@ async function guarded(e: EntryRequest, slots: Slots, fn: () => Promise<EntryOut
   }
 }
 
-/** Binds one entry's full URL (see bindTargets); returns the id its write must produce, if known. */
-async function bindTarget(ctx: EntryContext, e: EntryRequest, id: string, byCriteria: Map<string, string>): Promise<string | undefined> {
+/** What binding an entry decided: the id its write must produce, if known, and whether a conditional create will create. */
+interface Bound {
+  readonly target: string | undefined;
+  readonly creates: boolean;
+}
+
+/** Binds one entry's full URL (see bindTargets). */
+async function bindTarget(ctx: EntryContext, e: EntryRequest, id: string, byCriteria: Map<string, string>): Promise<Bound> {
   if (e.method === 'POST') {
     let target = id;
     let created = true;
     if (e.ifNoneExist !== undefined) {
       // Two entries with the same criteria are one resource: the second finds the first.
       const key = criteriaKey(e.resourceType, e.ifNoneExist);
-      const match = byCriteria.get(key) ?? (await matchOrNone(ctx.writer, e.resourceType, e.ifNoneExist, 'Conditional create'));
+      const earlier = byCriteria.get(key);
+      const match = earlier ?? (await matchOrNone(ctx.writer, e.resourceType, e.ifNoneExist, 'Conditional create'));
       created = match === undefined;
       target = match ?? id;
       byCriteria.set(key, target);
     }
     ctx.links.bind(e.fullUrl, { resourceType: e.resourceType, id: target, ...(created ? { versionId: 1 } : {}) });
-    return target;
+    return { target, creates: created && e.ifNoneExist !== undefined };
   }
   if (e.id !== undefined) {
     ctx.links.bind(e.fullUrl, { resourceType: e.resourceType, id: e.id });
-    return undefined;
+    return { target: undefined, creates: false };
   }
-  if (e.method !== 'PUT' || e.query === undefined) return undefined;
+  if (e.method !== 'PUT' || e.query === undefined) return { target: undefined, creates: false };
   const bodyId = typeof e.resource?.['id'] === 'string' ? e.resource['id'] : undefined;
   const target = (await matchOrNone(ctx.writer, e.resourceType, e.query, 'Conditional update')) ?? bodyId ?? id;
   ctx.links.bind(e.fullUrl, { resourceType: e.resourceType, id: target });
-  return target;
+  return { target, creates: false };
 }
 
 /**
  * Binds every POST / PUT / PATCH entry's full URL to the id it will have before
  * anything is written, so links between entries (circular ones included) are
  * rewritten in one pass: a plain POST gets the id chosen for it, a conditional create
- * or update the id of its match, if any (http.html#trules).
+ * or update the id of its match, if any (http.html#trules). The conditional creates
+ * are matched together in one statement (their locks are held since the start).
+ * Returns the ids, and the conditional creates that found no match: those are then
+ * stored like plain creates, with the id chosen here, since the match was made under
+ * the lock and nothing this transaction writes before them can change it (entries
+ * with equal criteria are one resource, above).
  */
-async function bindTargets(ctx: EntryContext, entries: readonly EntryRequest[], planned: ReadonlyMap<number, string>): Promise<Map<number, string>> {
+async function bindTargets(
+  ctx: EntryContext,
+  entries: readonly EntryRequest[],
+  planned: ReadonlyMap<number, string>,
+): Promise<{ chosen: Map<number, string>; creates: Set<number> }> {
   const chosen = new Map<number, string>();
+  const creates = new Set<number>();
   const byCriteria = new Map<string, string>();
+  await ctx.writer.prematchCreates(conditionalCriteria(entries.filter((e) => e.method === 'POST')));
   for (const e of entries) {
     try {
-      const target = await bindTarget(ctx, e, planned.get(e.index) ?? newId(), byCriteria);
-      if (target !== undefined) chosen.set(e.index, target);
+      const bound = await bindTarget(ctx, e, planned.get(e.index) ?? newId(), byCriteria);
+      if (bound.target !== undefined) chosen.set(e.index, bound.target);
+      if (bound.creates) creates.add(e.index);
     } catch (err) {
       throw namedEntryError(err, e.index, e.label);
     }
   }
-  return chosen;
+  return { chosen, creates };
 }
 
 /** A resource may appear in a transaction only once (http.html#trules). */
@@ -128,7 +147,8 @@ interface Waiting {
 }
 
 /**
- * A run of plain creates (POST without ifNoneExist) waiting to be stored together
+ * A run of plain creates (POST without ifNoneExist, or a conditional create whose
+ * match found nothing, see bindTargets) waiting to be stored together
  * (TransactionWriter.createPrepared): Synthea-style Bundles are almost all plain
  * creates, and one multi-row statement per few hundred of them is most of what makes
  * a bulk load fast. Every entry still sees the writes of the entries before it, as if
@@ -153,9 +173,9 @@ class PlainCreates {
     private readonly settle: (e: EntryRequest, o: EntryOutcome) => void,
   ) {}
 
-  /** True for an entry this run can take: a plain create. */
-  static accepts(e: EntryRequest): boolean {
-    return e.method === 'POST' && e.ifNoneExist === undefined && e.resource !== undefined;
+  /** True for an entry this run can take: a plain create, or a conditional create bound to create (`creates`). */
+  static accepts(e: EntryRequest, creates: ReadonlySet<number>): boolean {
+    return e.method === 'POST' && (e.ifNoneExist === undefined || creates.has(e.index)) && e.resource !== undefined;
   }
 
   /**
@@ -288,7 +308,7 @@ async function attempt(deps: BundleDeps, w: TransactionWriter, entries: readonly
       return o;
     });
   }
-  const chosen = await bindTargets(ctx, [...posts, ...puts], planned);
+  const { chosen, creates } = await bindTargets(ctx, [...posts, ...puts], planned);
   const settle = (e: EntryRequest, o: EntryOutcome): EntryOutcome => {
     checkBound(e, o, chosen.get(e.index));
     claim(claimed, e, o);
@@ -298,7 +318,7 @@ async function attempt(deps: BundleDeps, w: TransactionWriter, entries: readonly
   const plain = new PlainCreates(ctx, slots, settle);
   for (const e of [...posts, ...puts]) {
     const id = chosen.get(e.index);
-    if (id !== undefined && PlainCreates.accepts(e)) {
+    if (id !== undefined && PlainCreates.accepts(e, creates)) {
       await plain.add(e, id);
       continue;
     }

@@ -94,21 +94,20 @@ export class CriteriaMatcher {
 
   /**
    * The one resource matching `c` (undefined when none, 412 naming `what` when
-   * several), after taking the criteria's lock when `locked`. A conditional create
-   * (`create`) uses its prematched result, once. Unknown parameters are 400.
+   * several), after taking the criteria's lock when `locked`. Criteria matched ahead
+   * (prematchCreates) and not written since are answered from there. Unknown
+   * parameters are 400.
    */
-  async matchOne(c: Criteria, what: string, options: { readonly locked: boolean; readonly create?: boolean }): Promise<string | undefined> {
+  async matchOne(c: Criteria, what: string, options: { readonly locked: boolean }): Promise<string | undefined> {
     const conditions = await this.indexer.criteria(c.resourceType, c.query);
     if (options.locked) await this.lock([c]);
-    const [first, second] = (options.create === true ? this.takePrematched(c) : undefined) ?? (await this.tx.match(c.resourceType, conditions, 2));
+    const [first, second] = this.prematchedIds(c) ?? (await this.tx.match(c.resourceType, conditions, 2));
     if (second !== undefined) throw multipleMatches(what);
     return first;
   }
 
-  private takePrematched(c: Criteria): readonly string[] | undefined {
-    const key = lockKey(c);
-    const versions = this.prematched.get(key);
-    this.prematched.delete(key);
+  private prematchedIds(c: Criteria): readonly string[] | undefined {
+    const versions = this.prematched.get(lockKey(c));
     if (versions === undefined) return undefined;
     for (const v of versions) this.found.set(`${v.resourceType}/${v.id}`, v);
     return versions.map((v) => v.id);

@@ -197,7 +197,7 @@ export class TransactionWriter {
   async existingOrPrepared(resourceType: string, body: unknown, options: CreateOptions = {}): Promise<Existing | Prepared> {
     const resource = prepareForWrite(this.validator, resourceType, body, options.id ?? newId());
     if (options.ifNoneExist !== undefined) {
-      const first = await this.criteria.matchOne({ resourceType, query: options.ifNoneExist }, 'Conditional create', { locked: true, create: true });
+      const first = await this.criteria.matchOne({ resourceType, query: options.ifNoneExist }, 'Conditional create', { locked: true });
       if (first !== undefined) {
         const stored = this.criteria.knownVersion(resourceType, first) ?? (await this.tx.read(resourceType, first));
         if (stored !== undefined) return { kind: 'existing', stored };

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { fhirRequest, firstIssue } from '../../helpers/http.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-import { bundle, historyRows, idOf, observation, patient, post, postBundle, responseEntries, uuid } from './helpers.js';
+import { bundle, countByIdentifier, historyRows, idOf, observation, patient, post, postBundle, responseEntries, uuid } from './helpers.js';
 
 describe('Bundles: transaction', () => {
   let s: TestServer;
@@ -162,6 +162,54 @@ describe('Bundles: transaction', () => {
     expect(idOf(pat)).to.equal(idOf(responseEntries(first)[0]));
     const stored = await fhirRequest(`${s.base}/${idOf(obs)}`);
     expect(stored.body?.['subject']).to.deep.equal({ reference: idOf(pat) });
+  });
+
+  it('many conditional creates: matched together, the new ones stored with the plain creates, links and repeats resolved', async () => {
+    const values = Array.from({ length: 30 }, (_, i) => `many-${String(i)}-${randomUUID()}`);
+    const existing = new Map<string, string>();
+    for (const [i, v] of values.entries()) {
+      if (i % 3 !== 0) continue;
+      existing.set(v, String((await fhirRequest(`${s.base}/Patient`, { method: 'POST', body: patient(system, v) })).body?.['id']));
+    }
+    const urls = values.map(() => uuid());
+    const repeated = values[1] ?? '';
+    const entries = [
+      post(observation(urls[1] ?? '')), // names a patient created in this transaction
+      post(observation(urls[0] ?? '')), // names one that exists already
+      ...values.map((v, i) =>
+        i === 1 ? post(patient(system, v, { active: true }), urls[i], `identifier=${system}|${v}&active=true`) : post(patient(system, v), urls[i], `identifier=${system}|${v}`),
+      ),
+      // The same criteria again, parameters in another order, then again as they were: the same resource, not a second one.
+      post(patient(system, repeated, { active: true }), uuid(), `active=true&identifier=${system}|${repeated}`),
+      post(patient(system, repeated, { active: true }), uuid(), `identifier=${system}|${repeated}&active=true`),
+    ];
+    const r = await postBundle(s.base, bundle('transaction', entries));
+    expect(r.status, JSON.stringify(r.body).slice(0, 300)).to.equal(200);
+    const out = responseEntries(r);
+    for (const [i, v] of values.entries()) {
+      const e = out[i + 2];
+      const known = existing.get(v);
+      expect(e?.response.status, v).to.equal(known === undefined ? '201 Created' : '200 OK');
+      if (known !== undefined) expect(idOf(e)).to.equal(`Patient/${known}`);
+      expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
+    }
+    for (const repeat of out.slice(values.length + 2)) {
+      expect(repeat.response.status).to.equal('200 OK');
+      expect(idOf(repeat)).to.equal(idOf(out[3]));
+    }
+    expect((await fhirRequest(`${s.base}/${idOf(out[0])}`)).body?.['subject']).to.deep.equal({ reference: idOf(out[3]) });
+    expect((await fhirRequest(`${s.base}/${idOf(out[1])}`)).body?.['subject']).to.deep.equal({ reference: `Patient/${existing.get(values[0] ?? '') ?? ''}` });
+  });
+
+  it('an invalid resource among conditional creates fails the transaction, naming it, and stores none of them', async () => {
+    const values = Array.from({ length: 5 }, () => randomUUID());
+    const before = await historyRows(s.pool);
+    const entries = values.map((v, i) => post(i === 3 ? patient(system, v, { gender: 'not-a-gender' }) : patient(system, v), uuid(), `identifier=${system}|${v}`));
+    const r = await postBundle(s.base, bundle('transaction', entries));
+    expect(r.status).to.equal(422);
+    expect(firstIssue(r).expression?.[0]).to.equal('Bundle.entry[3]');
+    expect(await historyRows(s.pool)).to.equal(before);
+    for (const v of values) expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(0);
   });
 
   it('conditional update and conditional delete', async () => {
