@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   search: () => import('./search.js'),
   validate: () => import('./validate.js'),
   alloc: () => import('./alloc.js'),
+  conditional: () => import('./conditional.js'),
 };
 const run = name === undefined ? undefined : benches[name];
 if (run === undefined) {
