@@ -51,6 +51,7 @@ const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bench-conditional-'));
 const db = await startEmbeddedDatabase({ dataDir, port: await freePort(), database: 'bench', persistent: false, durable: true });
 const port = await freePort();
 const server = child('server/main.ts', [], { DATABASE_URL: db.connectionString, PORT: String(port), LOG_LEVEL: 'warn', AUTH_MODE: 'none' });
+server.stdout?.resume(); // its log lines are not needed; an unread pipe would stall it once full
 try {
   await migrateLatest(db.connectionString);
   await waitFor(`http://127.0.0.1:${String(port)}/readyz`);
