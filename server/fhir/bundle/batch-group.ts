@@ -4,7 +4,8 @@ import type { PreparedCreate, TransactionWriter } from '../repository/writer.js'
 import type { BundleLinks } from './bundle-links.js';
 import { asFhirError } from './entry-error.js';
 import { executeWrite, mapLinks, resourceOf, withConditionals, type EntryContext } from './entry-executor.js';
-import { conditionalCriteria, criteriaKey } from './entry-order.js';
+import { conditionalCriteria } from './entry-order.js';
+import { criteriaKey } from '../repository/criteria-matcher.js';
 import type { EntryRequest } from './entry-request.js';
 import type { LinkWalker } from './link-walker.js';
 import type { EntryAccess, EntryOutcome } from './types.js';

@@ -35,8 +35,3 @@ export function conditionalCriteria(entries: readonly EntryRequest[]): { resourc
   }
   return out;
 }
-
-/** Criteria as a comparable key: parameters sorted, so `a=1&b=2` and `b=2&a=1` are one. */
-export function criteriaKey(resourceType: string, query: string): string {
-  return `${resourceType}?${[...new URLSearchParams(query)].map(([k, v]) => `${k}=${v}`).sort().join('&')}`;
-}

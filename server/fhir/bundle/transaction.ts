@@ -7,7 +7,8 @@ import { BundleLinks, type ConditionalReference } from './bundle-links.js';
 import { MAX_PER_STATEMENT } from '../../store/insert-many.js';
 import { asFhirError, namedEntryError } from './entry-error.js';
 import { executeWrite, mapLinks, matchOrNone, outcomeIdentity, withConditionals, type EntryContext } from './entry-executor.js';
-import { conditionalCriteria, criteriaKey, PHASES, phaseEntries } from './entry-order.js';
+import { conditionalCriteria, PHASES, phaseEntries } from './entry-order.js';
+import { criteriaKey } from '../repository/criteria-matcher.js';
 import type { EntryRequest } from './entry-request.js';
 import type { LinkWalker } from './link-walker.js';
 import { checkSearchEntry, readEntry } from './read-entry.js';
@@ -48,8 +49,7 @@ async function bindTarget(ctx: EntryContext, e: EntryRequest, id: string, byCrit
     if (e.ifNoneExist !== undefined) {
       // Two entries with the same criteria are one resource: the second finds the first.
       const key = criteriaKey(e.resourceType, e.ifNoneExist);
-      const earlier = byCriteria.get(key);
-      const match = earlier ?? (await matchOrNone(ctx.writer, e.resourceType, e.ifNoneExist, 'Conditional create'));
+      const match = byCriteria.get(key) ?? (await matchOrNone(ctx.writer, e.resourceType, e.ifNoneExist, 'Conditional create'));
       created = match === undefined;
       target = match ?? id;
       byCriteria.set(key, target);

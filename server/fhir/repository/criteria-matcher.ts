@@ -20,13 +20,17 @@ const PREMATCH_PER_STATEMENT = 64;
 export const multipleMatches = (what: string): FhirError =>
   new FhirError('multipleMatches', `${what}: the criteria match more than one resource`);
 
+/** Criteria as a comparable key: parameters sorted, so `a=1&b=2` and `b=2&a=1` are one. */
+export function criteriaKey(resourceType: string, query: string): string {
+  return `${resourceType}?${[...new URLSearchParams(query)].map(([k, v]) => `${k}=${v}`).sort().join('&')}`;
+}
+
 /**
  * Lock key for a conditional interaction, so that racing ones on equal criteria serialise.
  * U+0000 cannot be a PostgreSQL text value; it is replaced here so that the criteria parser
  * can refuse it with a 400.
  */
-const lockKey = (c: Criteria): string =>
-  `cond:${c.resourceType}?${[...new URLSearchParams(c.query)].map(([k, v]) => `${k}=${v}`).sort().join('&')}`.replace(/\u0000/g, '\ufffd');
+const lockKey = (c: Criteria): string => `cond:${criteriaKey(c.resourceType, c.query)}`.replace(/\u0000/g, '\ufffd');
 
 /**
  * The conditional criteria of one write transaction (https://hl7.org/fhir/R4/http.html#ccreate,
@@ -72,10 +76,12 @@ export class CriteriaMatcher {
   async prematchCreates(items: readonly Criteria[]): Promise<void> {
     await this.lock(items);
     const keys: string[] = [];
+    const seen = new Set<string>();
     const wanted: { resourceType: string; conditions: Condition[] }[] = [];
     for (const c of items) {
       const key = lockKey(c);
-      if (this.prematched.has(key) || keys.includes(key)) continue;
+      if (this.prematched.has(key) || seen.has(key)) continue;
+      seen.add(key);
       try {
         wanted.push({ resourceType: c.resourceType, conditions: await this.indexer.criteria(c.resourceType, c.query) });
         keys.push(key);
@@ -109,9 +115,14 @@ export class CriteriaMatcher {
    * parameters are 400.
    */
   async matchOne(c: Criteria, what: string, options: { readonly locked: boolean }): Promise<string | undefined> {
-    const conditions = await this.indexer.criteria(c.resourceType, c.query);
-    if (options.locked) await this.lock([c]);
-    const [first, second] = this.prematchedIds(c) ?? (await this.tx.match(c.resourceType, conditions, 2));
+    // Criteria matched ahead were parsed then (and hold their lock): not parsed again.
+    let ids = this.prematchedIds(c);
+    if (ids === undefined) {
+      const conditions = await this.indexer.criteria(c.resourceType, c.query);
+      if (options.locked) await this.lock([c]);
+      ids = await this.tx.match(c.resourceType, conditions, 2);
+    }
+    const [first, second] = ids;
     if (second !== undefined) throw multipleMatches(what);
     return first;
   }
