@@ -6,6 +6,12 @@ function isHttpError(err: unknown): err is { type: string; status: number } {
   return typeof err === 'object' && err !== null && 'type' in err && 'status' in err;
 }
 
+/** The body size the request declares (Content-Length), undefined without a usable one. */
+export function declaredLength(ctx: AppContext): number | undefined {
+  const header = ctx.get('content-length');
+  return /^\d{1,15}$/.test(header) ? Number(header) : undefined;
+}
+
 /** Reads and parses a JSON request body within the size limit (413 over it, 400 if unparseable). */
 export async function readJsonBody(ctx: AppContext, limit: number): Promise<unknown> {
   let text: string;

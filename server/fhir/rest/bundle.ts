@@ -1,18 +1,9 @@
-import { readJsonBody } from '../../http/body.js';
+import { declaredLength, readJsonBody } from '../../http/body.js';
 import { requestBodyKind } from '../../http/negotiate.js';
 import { returnPreference } from '../../http/prefer.js';
 import { sendBody } from '../../http/respond.js';
 import { responseBundleJson } from '../bundle/response.js';
 import type { RestDeps, RouteHandler } from './context.js';
-
-/**
- * The size a Bundle body claims (Content-Length), for the limiter to weigh it by; one
- * without a usable length might be as large as any accepted (readJsonBody stops it there).
- */
-function declaredSize(header: string, max: number): number {
-  const n = /^\d{1,15}$/.test(header) ? Number(header) : Number.NaN;
-  return Number.isSafeInteger(n) ? Math.min(n, max) : max;
-}
 
 /**
  * batch / transaction: POST [base] with a Bundle (https://hl7.org/fhir/R4/http.html#transaction).
@@ -23,7 +14,8 @@ export function bundle(deps: RestDeps): RouteHandler {
   return async function processBundle(ctx) {
     ctx.state.interaction = 'transaction';
     requestBodyKind(ctx.get('content-type'), false);
-    const result = await deps.bundles.limited(declaredSize(ctx.get('content-length'), deps.bundleMaxBytes), async () => {
+    // Weighed by its declared size; one without might be as large as those accepted (readJsonBody stops it there).
+    const result = await deps.bundles.limited(Math.min(declaredLength(ctx) ?? deps.bundleMaxBytes, deps.bundleMaxBytes), async () => {
       const body = await readJsonBody(ctx, deps.bundleMaxBytes);
       if (typeof body === 'object' && body !== null && 'type' in body && body.type === 'batch') ctx.state.interaction = 'batch';
       return deps.bundles.process(body, ctx.state.access);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { importOwner, importRefusal, principalJson } from '../../auth/policy/import-policy.js';
 import { FhirError, invalid, notFound } from '../../errors/fhir-error.js';
 import { informationOutcome } from '../../errors/outcome.js';
-import { readJsonBody } from '../../http/body.js';
+import { declaredLength, readJsonBody } from '../../http/body.js';
 import { sendOutcome, sendResource } from '../../http/respond.js';
 import type { AppContext, AppMiddleware } from '../../http/state.js';
 import { bundleIntake, manifestIntake, ndjsonIntake, type IntakeAccess } from '../../import/import-intake.js';
@@ -80,8 +80,7 @@ async function submit(ctx: AppContext, deps: ImportRouteDeps, uploads: Limiter):
   if (!wantsAsync(ctx.get('prefer'))) throw invalid('$import runs asynchronously: send Prefer: respond-async (http://hl7.org/fhir/R4/async.html)');
   const format = bodyFormat(ctx.get('content-type'));
   const limit = format === 'ndjson' ? deps.maxBytes : Math.min(deps.maxBytes, deps.bundleMaxBytes);
-  const length = Number(ctx.get('content-length') || '0');
-  if (length > limit) throw new FhirError('tooLarge', `The import body is larger than the limit of ${String(limit)} bytes`);
+  if ((declaredLength(ctx) ?? 0) > limit) throw new FhirError('tooLarge', `The import body is larger than the limit of ${String(limit)} bytes`);
   const access = ctx.state.access;
   const principal = access?.principal;
   const refusal = principal === undefined ? undefined : importRefusal(principal);
