@@ -42,7 +42,7 @@ function lineText(parts: readonly Buffer[]): string {
  * The lines of a byte stream, numbered from 1 (blank ones included, so numbers match
  * the file), split at `\n` (a `\r` before it is dropped; https://hl7.org/fhir/R4/nd-json.html).
  * A line is never held longer than `maxLineBytes`: past that, LineTooLong is thrown
- * before more of it is read. readline would buffer a line of any length, so one
+ * before more of it is read. readline would buffer a line of unbounded length, so one
  * gigabyte-long line could exhaust the process that receives or loads it.
  */
 export async function* numberedLines(

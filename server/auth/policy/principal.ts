@@ -29,7 +29,7 @@ export interface Principal {
   readonly expiresAt: number;
 }
 
-/** The optional user fields of a Principal, as read from a token or a stored grant (any may be missing). */
+/** The optional user fields of a Principal, as read from a token or a stored grant (each may be missing). */
 export interface PrincipalDetailsInput {
   readonly subject: unknown;
   readonly username: unknown;

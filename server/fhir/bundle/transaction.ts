@@ -72,7 +72,7 @@ async function bindTarget(ctx: EntryContext, e: EntryRequest, id: string, byCrit
  * Binds every POST / PUT / PATCH entry's full URL to the id it will have before
  * anything is written, so links between entries (circular ones included) are
  * rewritten in one pass: a plain POST gets the id chosen for it, a conditional create
- * or update the id of its match, if any (http.html#trules). The conditional creates
+ * or update the id of its match, when there is one (http.html#trules). The conditional creates
  * are matched together in one statement (their locks are held since the start).
  * Returns the ids, and the conditional creates that found no match: those are then
  * stored like plain creates, with the id chosen here, since the match was made under
