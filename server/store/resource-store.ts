@@ -127,7 +127,7 @@ export class StoreTransaction {
     return new SearchStore(this.client).match([resourceType], conditions, limit);
   }
 
-  /** match for several criteria in one statement (each of one type): the current versions matching each, in the order given. */
+  /** match for many criteria in a few statements (each of one type): the current versions matching each, in the order given. */
   async matchMany(items: readonly { readonly resourceType: string; readonly conditions: readonly Condition[] }[], limit: number): Promise<StoredVersion[][]> {
     const found = await new SearchStore(this.client).matchMany(items.map((m) => ({ types: [m.resourceType], conditions: m.conditions })), limit);
     return found.map((rows, i) => rows.map((row) => toStored(items[i]?.resourceType ?? '', row.id, row, 'PUT')));

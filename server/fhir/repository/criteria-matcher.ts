@@ -10,13 +10,6 @@ export interface Criteria {
   readonly query: string;
 }
 
-/**
- * Criteria per match statement of prematchCreates. PostgreSQL plans a statement of a
- * thousand branches in more than the time of sixteen statements of 64 (measured: 1,000
- * criteria took 220 - 257 ms in one statement, 131 - 159 ms in statements of 32 to 128).
- */
-const PREMATCH_PER_STATEMENT = 64;
-
 export const multipleMatches = (what: string): FhirError =>
   new FhirError('multipleMatches', `${what}: the criteria match more than one resource`);
 
@@ -68,7 +61,8 @@ export class CriteriaMatcher {
   }
 
   /**
-   * Locks and matches the criteria of several conditional creates in one statement,
+   * Locks and matches the criteria of several conditional creates in a few statements
+   * (one per shape of criteria, store/search/match-many-sql.ts),
    * for their creates to use instead of a match and a read each; each result is what
    * the create would have found. Criteria that do not parse are left to their
    * create, which reports them.
@@ -90,10 +84,7 @@ export class CriteriaMatcher {
       }
     }
     if (wanted.length < 2) return;
-    const parts: Promise<StoredVersion[][]>[] = [];
-    for (let i = 0; i < wanted.length; i += PREMATCH_PER_STATEMENT) parts.push(this.tx.matchMany(wanted.slice(i, i + PREMATCH_PER_STATEMENT), 2));
-    // Sent together: they queue on the transaction's one connection.
-    const found = (await Promise.all(parts)).flat();
+    const found = await this.tx.matchMany(wanted, 2);
     keys.forEach((key, i) => this.prematched.set(key, found[i] ?? []));
   }
 

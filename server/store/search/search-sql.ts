@@ -102,7 +102,7 @@ function keysetSql(parts: readonly OrderPart[], ks: Keyset, p: SqlParams): strin
   return ors.length === 0 ? 'true' : `(${ors.map((o) => `(${o})`).join(' OR ')})`;
 }
 
-function baseWhere(spec: { types: readonly string[]; conditions: readonly Condition[]; now: number }, ctx: SqlContext): string[] {
+export function baseWhere(spec: { types: readonly string[]; conditions: readonly Condition[]; now: number }, ctx: SqlContext): string[] {
   return [eqAny('r.resource_type', spec.types, ctx.p, 'text'), 'NOT r.deleted', ...conditionsSql(spec.conditions, 'r', ctx)];
 }
 
@@ -174,27 +174,4 @@ export function matchStatement(types: readonly string[], conditions: readonly Co
   const p = new SqlParams();
   const where = baseWhere({ types, conditions, now }, { p, now });
   return { text: `SELECT r.id FROM resource r WHERE ${where.join(' AND ')} LIMIT ${p.bind(limit)}`, values: p.values };
-}
-
-/** One set of criteria of matchManyStatement. */
-export interface MatchCriteria {
-  readonly types: readonly string[];
-  readonly conditions: readonly Condition[];
-}
-
-/**
- * The matches of several criteria in one statement (a batch group's conditional
- * creates): up to `limit` current versions per criteria (id, version, time, JSON: a
- * create that finds its match answers with it), each row tagged with its position `k`.
- * One statement instead of two per criteria saves their round trips; the branches
- * are the statements matchStatement would send, so each is planned alike.
- */
-export function matchManyStatement(items: readonly MatchCriteria[], limit: number, now: number): Statement {
-  const p = new SqlParams();
-  const bound = p.bind(limit);
-  const branches = items.map((m, k) => {
-    const where = baseWhere({ types: m.types, conditions: m.conditions, now }, { p, now });
-    return `(SELECT ${String(k)} AS k, r.id, r.version_id, r.last_updated, r.deleted, r.content::text AS json FROM resource r WHERE ${where.join(' AND ')} LIMIT ${bound})`;
-  });
-  return { text: branches.join('\nUNION ALL\n'), values: p.values };
 }

@@ -2,7 +2,8 @@ import type { Queryable } from '../db.js';
 import { withResourceType } from '../resource-json.js';
 import type { Condition } from './condition.js';
 import { includeStatement, revincludeStatement } from './include-sql.js';
-import { countStatement, matchManyStatement, matchStatement, searchStatement, type MatchCriteria, type SearchSpec, type SortValue } from './search-sql.js';
+import { countStatement, matchStatement, searchStatement, type SearchSpec, type SortValue } from './search-sql.js';
+import { matchManyStatements, type MatchCriteria } from './match-many-sql.js';
 
 /** One resource found: its row, text and the values of its sort keys (for the next cursor). */
 export interface SearchRow {
@@ -149,13 +150,13 @@ export class SearchStore {
     return r.rows.map((row) => row.id);
   }
 
-  /** match for several criteria in one statement: the current versions matching each, in the order given. */
+  /** match for many criteria in a few statements (matchManyStatements): the current versions matching each, in the order given. */
   async matchMany(items: readonly MatchCriteria[], limit: number): Promise<MatchedRow[][]> {
     const out = items.map((): MatchedRow[] => []);
-    if (items.length === 0) return out;
-    const st = matchManyStatement(items, limit, Date.now());
-    const r = await this.db.query<MatchedRow & { k: number }>(st.text, st.values);
-    for (const row of r.rows) out[row.k]?.push(row);
+    for (const st of matchManyStatements(items, limit, Date.now())) {
+      const r = await this.db.query<MatchedRow & { k: number }>(st.text, st.values);
+      for (const row of r.rows) out[row.k]?.push(row);
+    }
     return out;
   }
 }
