@@ -21,6 +21,7 @@ interface JobRow {
   chunks: number;
   chunks_done: number;
   lines: number;
+  resources_done: number;
   submitted: Date;
   started: Date | null;
   finished: Date | null;
@@ -36,6 +37,7 @@ const toJob = (r: JobRow): ImportJob => ({
   chunks: r.chunks,
   chunksDone: r.chunks_done,
   lines: r.lines,
+  resourcesDone: r.resources_done,
   submitted: r.submitted,
   started: r.started,
   finished: r.finished,
@@ -79,8 +81,14 @@ export class ImportJobStore {
 
   async job(id: string): Promise<ImportJob | undefined> {
     const r = await this.pool.query<JobRow>(
-      `SELECT j.*, (SELECT count(*)::int FROM import_job_chunk c WHERE c.job_id = j.id AND c.state = 'done') AS chunks_done
-         FROM import_job j WHERE j.id = $1`,
+      `SELECT j.*, d.chunks_done, d.resources_done
+         FROM import_job j
+        CROSS JOIN LATERAL (
+          SELECT count(*)::int AS chunks_done,
+                 coalesce(sum((SELECT sum((t.v ->> 'loaded')::int + (t.v ->> 'skipped')::int + (t.v ->> 'failed')::int)
+                                 FROM jsonb_each(c.result -> 'counts') AS t(k, v))), 0)::int AS resources_done
+            FROM import_job_chunk c WHERE c.job_id = j.id AND c.state = 'done') d
+        WHERE j.id = $1`,
       [id],
     );
     const row = r.rows[0];

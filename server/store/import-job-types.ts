@@ -50,7 +50,10 @@ export interface ImportJob {
   readonly requestId: string;
   readonly chunks: number;
   readonly chunksDone: number;
+  /** NDJSON lines (Bundle entries) received so far; a manifest's grow as its files are fetched. */
   readonly lines: number;
+  /** Resources the finished chunks loaded, skipped or failed. */
+  readonly resourcesDone: number;
   readonly submitted: Date;
   readonly started: Date | null;
   readonly finished: Date | null;

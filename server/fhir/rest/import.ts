@@ -109,11 +109,23 @@ async function submit(ctx: AppContext, deps: ImportRouteDeps, uploads: Limiter):
   sendOutcome(ctx, 202, informationOutcome(`$import job ${id} accepted; poll ${statusUrl(deps.baseUrl, id)}`));
 }
 
+/**
+ * The X-Progress header (https://hl7.org/fhir/R4/async.html): chunks, and the
+ * resources of the finished ones (loaded, skipped or failed) against the NDJSON lines
+ * or Bundle entries received.
+ */
+function progress(job: ImportJob): string {
+  const n = (v: number): string => v.toLocaleString('en-US');
+  // A manifest's files are counted as they are fetched: no total until then.
+  const resources = job.format === 'manifest' ? `${n(job.resourcesDone)} resources so far` : `${n(job.resourcesDone)} of ${n(job.lines)} resources`;
+  return `${job.state}: ${n(job.chunksDone)} of ${n(job.chunks)} chunks loaded, ${resources}`;
+}
+
 /** `GET` on the status URL: 202 + X-Progress while queued or running, 200 + summary when done or cancelled. */
 async function poll(ctx: AppContext, deps: ImportRouteDeps): Promise<void> {
   const job = await ownJob(ctx, deps);
   if (job.state === 'queued' || job.state === 'running') {
-    ctx.set('X-Progress', `${job.state}: ${String(job.chunksDone)} of ${String(job.chunks)} chunks loaded`);
+    ctx.set('X-Progress', progress(job));
     ctx.set('Retry-After', '1');
     ctx.status = 202;
     ctx.body = ''; // async.html: the progress is in the header; Koa would otherwise send "Accepted"

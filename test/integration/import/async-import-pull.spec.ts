@@ -57,7 +57,7 @@ describe('Asynchronous $import of a manifest (NDJSON files by URL)', function ()
     expect(r.status, r.text).to.equal(202);
     expect(files.requests.length, 'nothing is fetched in the request').to.equal(before);
     const queued = await fhirRequest(statusUrl(r));
-    expect(queued.headers.get('x-progress')).to.equal('queued: 0 of 2 chunks loaded');
+    expect(queued.headers.get('x-progress')).to.equal('queued: 0 of 2 chunks loaded, 0 resources so far');
     // 2 fetches, then 2 + 1 NDJSON chunks of 2 lines.
     expect(await s.runImports()).to.equal(5);
     const done = (await fhirRequest(statusUrl(r))).body;
@@ -205,7 +205,7 @@ describe('Asynchronous $import of a manifest (NDJSON files by URL)', function ()
     expect(added).to.equal(2);
     const rows = await s.pool.query<{ kind: string; state: string }>('SELECT kind, state FROM import_job_chunk WHERE job_id = $1', [job]);
     expect(rows.rows).to.deep.equal([{ kind: 'fetch', state: 'queued' }]);
-    expect((await fhirRequest(statusUrl(r))).headers.get('x-progress')).to.equal('running: 0 of 1 chunks loaded');
+    expect((await fhirRequest(statusUrl(r))).headers.get('x-progress')).to.equal('running: 0 of 1 chunks loaded, 0 resources so far');
     expect(await s.runImports()).to.equal(3);
     const done = (await fhirRequest(statusUrl(r))).body;
     expect([param(done, 'lines'), param(done, 'loaded')]).to.deep.equal([3, 3]);

@@ -42,7 +42,7 @@ describe('Asynchronous $import: a process dying mid-job', function () {
     expect(await s.runImports()).to.equal(1);
     const running = await fhirRequest(url);
     expect(running.status).to.equal(202);
-    expect(running.headers.get('x-progress')).to.equal('running: 1 of 2 chunks loaded');
+    expect(running.headers.get('x-progress')).to.equal('running: 1 of 2 chunks loaded, 2 of 4 resources');
     // ... and died: PostgreSQL ends its session and releases the lock; the chunk is still queued.
     const pid = (other as unknown as { processID: number }).processID;
     await s.pool.query('SELECT pg_terminate_backend($1)', [pid]);

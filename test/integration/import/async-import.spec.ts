@@ -43,7 +43,7 @@ describe('Asynchronous $import (POST /fhir/$import)', function () {
     expect(url).to.match(new RegExp(`^${s.base.replace(/[$/]/g, '\\$&')}/\\$import-poll-status\\?job=[0-9a-f-]{36}$`));
     const queued = await fhirRequest(url);
     expect(queued.status).to.equal(202);
-    expect(queued.headers.get('x-progress')).to.equal('queued: 0 of 3 chunks loaded');
+    expect(queued.headers.get('x-progress')).to.equal('queued: 0 of 3 chunks loaded, 0 of 7 resources');
     expect(await s.runImports()).to.equal(3);
     const done = await fhirRequest(url);
     expect(done.status).to.equal(200);
