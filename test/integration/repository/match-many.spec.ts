@@ -36,7 +36,9 @@ describe('SearchStore.matchMany: many criteria at once, as each alone', () => {
     for (const [i, v] of odd.entries()) await repository.create('Patient', patient(v, `Odd${String(i)}`));
     await repository.create('Patient', patient('shared', 'Twin'));
     await repository.create('Patient', patient('shared', 'Twin'));
-    await repository.create('Practitioner', { resourceType: 'Practitioner', identifier: [{ system: sys, value: 'a,b' }] });
+    const doctor = await repository.create('Practitioner', { resourceType: 'Practitioner', identifier: [{ system: sys, value: 'a,b' }] });
+    const doctorId = doctor.kind === 'written' ? doctor.id : '';
+    await repository.create('Patient', { ...patient('chained', 'Chained'), gender: 'female', generalPractitioner: [{ reference: `Practitioner/${doctorId}` }] });
 
     // FHIR search escapes `\`, `,`, `|` and `$` in values (https://hl7.org/fhir/R4/search.html#escaping).
     const escaped = (v: string): string => v.replace(/[\\,|$]/g, (c) => `\\${c}`);
@@ -52,6 +54,14 @@ describe('SearchStore.matchMany: many criteria at once, as each alone', () => {
       ['Patient', `family=Odd4&identifier=${encodeURIComponent(`${sys}|NULL`)}`],
       ['Patient', `birthdate=1970-01-02&identifier=${encodeURIComponent(`${sys}|shared`)}`],
       ['Patient', `birthdate=1970-01-03&identifier=${encodeURIComponent(`${sys}|shared`)}`],
+      // Other kinds of parameter: _id, _lastUpdated, a token without system, a chain, _has.
+      ['Practitioner', `_id=${doctorId}`],
+      ['Patient', `_lastUpdated=gt2000-01-01&identifier=${encodeURIComponent(`${sys}|chained`)}`],
+      ['Patient', `_lastUpdated=lt2000-01-01&identifier=${encodeURIComponent(`${sys}|chained`)}`],
+      ['Patient', `gender=female&identifier=${encodeURIComponent(`${sys}|chained`)}`],
+      ['Patient', `general-practitioner.identifier=${encodeURIComponent(`${sys}|a\\,b`)}`],
+      ['Practitioner', `_has:Patient:general-practitioner:identifier=${encodeURIComponent(`${sys}|chained`)}`],
+      ['Practitioner', `_has:Patient:general-practitioner:identifier=${encodeURIComponent(`${sys}|shared`)}`],
     ];
     const items: MatchCriteria[] = [];
     for (const [type, q] of queries) items.push({ types: [type], conditions: await search.indexer.criteria(type, q) });
@@ -65,8 +75,10 @@ describe('SearchStore.matchMany: many criteria at once, as each alone', () => {
     const alone = await Promise.all(items.map(async (m) => (await store.match(m.types, m.conditions, 2)).sort()));
     expect(together).to.deep.equal(alone);
     // And what each should find: one per odd value, the two twins, nobody, the Practitioner and
-    // no other one, two of the three (limit 2), Odd4 holds NULL (Odd3 does not), the twins by birth date.
-    expect(together.map((ids) => ids.length)).to.deep.equal([1, 1, 1, 1, 1, 1, 1, 2, 0, 1, 0, 2, 0, 1, 2, 0]);
+    // no other one, two of the three (limit 2), Odd4 holds NULL (Odd3 does not), the twins by birth
+    // date; then the Practitioner by id, the chained Patient written after 2000 (not before), a
+    // female, the Patient by its practitioner's identifier, the Practitioner by its patient's (not by the twins').
+    expect(together.map((ids) => ids.length)).to.deep.equal([1, 1, 1, 1, 1, 1, 1, 2, 0, 1, 0, 2, 0, 1, 2, 0, 1, 1, 0, 1, 1, 1, 0]);
     // Rows carry the version and the stored JSON a conditional create answers with.
     const [first] = await store.matchMany(items.slice(0, 1), 2);
     expect(first?.[0]?.version_id).to.equal(1);
