@@ -3,7 +3,9 @@
 // HIE exports that are loaded again and again. Each round posts one such Bundle of new
 // identifiers, then the same Bundle again (every entry finds its resource), and, as the
 // baseline in the same run, the same N Patients as plain creates (no criteria: the
-// server's fastest path). Prints the times and the ratios conditional / plain.
+// server's fastest path); then the N Patients once more as conditional updates
+// (`PUT Patient?identifier=…`, the upsert of a feed that sends whole records again).
+// Prints the times and the ratios conditional / plain.
 // The server runs as its own process on a durable embedded PostgreSQL.
 //
 //   npm run bench -- conditional [--entries 1000] [--rounds 3]
@@ -25,14 +27,20 @@ const entries = option('entries', 1000);
 const rounds = option('rounds', 3);
 const system = `urn:bench:${randomUUID()}`;
 
-function transaction(values: readonly string[], conditional: boolean): string {
+type Mode = 'plain' | 'conditional' | 'update';
+
+function transaction(values: readonly string[], mode: Mode): string {
+  const request = (v: string): Record<string, string> => {
+    if (mode === 'update') return { method: 'PUT', url: `Patient?identifier=${system}|${v}` };
+    return { method: 'POST', url: 'Patient', ...(mode === 'conditional' ? { ifNoneExist: `identifier=${system}|${v}` } : {}) };
+  };
   return JSON.stringify({
     resourceType: 'Bundle',
     type: 'transaction',
     entry: values.map((v) => ({
       fullUrl: `urn:uuid:${randomUUID()}`,
       resource: { resourceType: 'Patient', identifier: [{ system, value: v }], name: [{ family: 'Bench', given: [v.slice(0, 8)] }], gender: 'female', birthDate: '1970-01-01' },
-      request: { method: 'POST', url: 'Patient', ...(conditional ? { ifNoneExist: `identifier=${system}|${v}` } : {}) },
+      request: request(v),
     })),
   });
 }
@@ -57,15 +65,19 @@ try {
   await waitFor(`http://127.0.0.1:${String(port)}/readyz`);
   const base = `http://127.0.0.1:${String(port)}/fhir`;
   // Warm-up: the server's hot paths compiled before anything is timed.
-  for (const conditional of [true, false]) await post(base, transaction(fresh(), conditional));
+  const warm = fresh();
+  for (const mode of ['conditional', 'update'] as const) await post(base, transaction(warm, mode));
+  await post(base, transaction(fresh(), 'plain'));
   for (let round = 1; round <= rounds; round += 1) {
     const values = fresh();
-    const created = await post(base, transaction(values, true));
-    const again = await post(base, transaction(values, true));
-    const plain = await post(base, transaction(fresh(), false));
+    const created = await post(base, transaction(values, 'conditional'));
+    const again = await post(base, transaction(values, 'conditional'));
+    const updated = await post(base, transaction(values, 'update'));
+    const plain = await post(base, transaction(fresh(), 'plain'));
     process.stdout.write(
       `round ${String(round)}: ${String(entries)} conditional creates in one transaction: new ${created.toFixed(0)} ms, again (all found) ${again.toFixed(0)} ms; ` +
-        `as plain creates ${plain.toFixed(0)} ms; ratio plain / conditional: new ${(plain / created).toFixed(2)}, again ${(plain / again).toFixed(2)}\n`,
+        `as conditional updates ${updated.toFixed(0)} ms; as plain creates ${plain.toFixed(0)} ms; ` +
+        `ratio plain / conditional: new ${(plain / created).toFixed(2)}, again ${(plain / again).toFixed(2)}, update ${(plain / updated).toFixed(2)}\n`,
     );
   }
 } finally {

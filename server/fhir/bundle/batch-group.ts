@@ -92,7 +92,7 @@ export async function runWriteGroup(ctx: GroupContext, group: readonly EntryRequ
   const entry: EntryContext = { writer, walker: ctx.walker, links: ctx.links };
   // Every conditional entry's lock in one statement, in sorted order (as a transaction takes them).
   await writer.lockCriteria(conditionalCriteria(group));
-  await writer.prematchCreates(conditionalCriteria(group.filter((e) => e.method === 'POST')));
+  await writer.prematch(conditionalCriteria(group.filter((e) => e.method === 'POST')));
   const deferred = new DeferredCreates(writer);
   const done = new Map<EntryRequest, EntryOutcome>();
   let failures = 0;

@@ -73,7 +73,7 @@ async function bindTarget(ctx: EntryContext, e: EntryRequest, id: string, byCrit
  * anything is written, so links between entries (circular ones included) are
  * rewritten in one pass: a plain POST gets the id chosen for it, a conditional create
  * or update the id of its match, when there is one (http.html#trules). The conditional creates
- * are matched together in one statement (their locks are held since the start).
+ * and updates are matched together (their locks are held since the start).
  * Returns the ids, and the conditional creates that found no match: those are then
  * stored like plain creates, with the id chosen here, since the match was made under
  * the lock and nothing this transaction writes before them can change it (entries
@@ -87,7 +87,7 @@ async function bindTargets(
   const chosen = new Map<number, string>();
   const creates = new Set<number>();
   const byCriteria = new Map<string, string>();
-  await ctx.writer.prematchCreates(conditionalCriteria(entries.filter((e) => e.method === 'POST')));
+  await ctx.writer.prematch(conditionalCriteria(entries));
   for (const e of entries) {
     try {
       const bound = await bindTarget(ctx, e, planned.get(e.index) ?? newId(), byCriteria);

@@ -40,7 +40,7 @@ export class CriteriaMatcher {
   private readonly held = new Set<string>();
 
   /**
-   * Matches of conditional creates found ahead by prematchCreates, by lock key, and
+   * Matches of conditional criteria found ahead by prematch, by lock key, and
    * the versions they found by type and id. Valid only until the transaction writes
    * (written() clears them), so a match never misses a version the transaction wrote
    * before it.
@@ -61,13 +61,14 @@ export class CriteriaMatcher {
   }
 
   /**
-   * Locks and matches the criteria of several conditional creates in a few statements
-   * (one per shape of criteria, store/search/match-many-sql.ts),
-   * for their creates to use instead of a match and a read each; each result is what
-   * the create would have found. Criteria that do not parse are left to their
-   * create, which reports them.
+   * Locks and matches the criteria of several conditional creates or updates in a
+   * few statements (one per shape of criteria, store/search/match-many-sql.ts), for
+   * their matches to use instead of a statement each (a create's also instead of a
+   * read); each result is what the match would have found, until the transaction
+   * writes (written()). Criteria that do not parse are left to their entry, which
+   * reports them.
    */
-  async prematchCreates(items: readonly Criteria[]): Promise<void> {
+  async prematch(items: readonly Criteria[]): Promise<void> {
     await this.lock(items);
     const keys: string[] = [];
     const seen = new Set<string>();
@@ -94,7 +95,7 @@ export class CriteriaMatcher {
     this.found.clear();
   }
 
-  /** The current version of a resource prematchCreates found and matchOne answered with, if still valid. */
+  /** The current version of a resource prematch found and matchOne answered with, if still valid. */
   knownVersion(resourceType: string, id: string): StoredVersion | undefined {
     return this.found.get(`${resourceType}/${id}`);
   }
@@ -102,7 +103,7 @@ export class CriteriaMatcher {
   /**
    * The one resource matching `c` (undefined when none, 412 naming `what` when
    * several), after taking the criteria's lock when `locked`. Criteria matched ahead
-   * (prematchCreates) and not written since are answered from there. Unknown
+   * (prematch) and not written since are answered from there. Unknown
    * parameters are 400.
    */
   async matchOne(c: Criteria, what: string, options: { readonly locked: boolean }): Promise<string | undefined> {

@@ -208,12 +208,12 @@ export class TransactionWriter {
   }
 
   /**
-   * Matches the criteria of several conditional creates in one statement, after
-   * taking their locks, for their create / existingOrPrepared calls to use instead of
-   * a statement each (CriteriaMatcher.prematchCreates).
+   * Matches the criteria of several conditional creates or updates together, after
+   * taking their locks, for their create / existingOrPrepared / resolveSingle calls
+   * to use instead of a statement each (CriteriaMatcher.prematch).
    */
-  prematchCreates(items: readonly Criteria[]): Promise<void> {
-    return this.criteria.prematchCreates(items);
+  prematch(items: readonly Criteria[]): Promise<void> {
+    return this.criteria.prematch(items);
   }
 
   /** See the function prepareCreate. */

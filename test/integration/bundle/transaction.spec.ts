@@ -226,6 +226,26 @@ describe('Bundles: transaction', () => {
     expect((await fhirRequest(`${s.base}/${idOf(responseEntries(created)[0])}`)).status).to.equal(410);
   });
 
+  it('many conditional updates at once: each updates its match or creates, and links to them point at the ids they bound', async () => {
+    const values = Array.from({ length: 5 }, () => randomUUID());
+    const put = (v: string, fullUrl?: string): Record<string, unknown> => ({
+      ...(fullUrl === undefined ? {} : { fullUrl }),
+      resource: patient(system, v, { active: false }),
+      request: { method: 'PUT', url: `Patient?identifier=${system}|${v}` },
+    });
+    const first = await postBundle(s.base, bundle('transaction', values.slice(0, 3).map((v) => put(v))));
+    const existing = responseEntries(first).map(idOf);
+    const urls = values.map(() => uuid());
+    const r = await postBundle(s.base, bundle('transaction', [post(observation(urls[1] ?? '')), post(observation(urls[4] ?? '')), ...values.map((v, i) => put(v, urls[i]))]));
+    expect(r.status).to.equal(200);
+    const out = responseEntries(r);
+    expect(out.slice(2).map((e) => e.response.status)).to.deep.equal(['200 OK', '200 OK', '200 OK', '201 Created', '201 Created']);
+    expect(out.slice(2, 5).map(idOf)).to.deep.equal(existing);
+    const subjects = await Promise.all(out.slice(0, 2).map(async (e) => (await fhirRequest(`${s.base}/${idOf(e)}`)).body));
+    expect(subjects.map((o) => (o as { subject: { reference: string } }).subject.reference)).to.deep.equal([idOf(out[3]), idOf(out[6])]);
+    for (const v of values) expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
+  });
+
   it('PATCH entries (JSON Patch in a Binary, FHIRPath Patch in Parameters) and GET entries that see the writes', async () => {
     const id = randomUUID();
     await fhirRequest(`${s.base}/Patient/${id}`, { method: 'PUT', body: { resourceType: 'Patient', id, active: true } });

@@ -9,7 +9,7 @@ import { SearchStore } from '../../../server/store/search/search-store.js';
 import { sharedValidator, testDatabaseUrl } from '../../helpers/server.js';
 
 /**
- * Conditional creates of a Bundle are matched together (CriteriaMatcher.prematchCreates):
+ * Conditional creates of a Bundle are matched together (CriteriaMatcher.prematch):
  * criteria of one shape in one templated statement, the others as UNION ALL branches.
  * Whatever the grouping, each criteria must find exactly what matching it alone finds.
  */
