@@ -4,6 +4,7 @@ import { ImportJobStore } from './import-job-store.js';
 import { historyStatement } from './history-sql.js';
 import { withResourceType } from './resource-json.js';
 import { enqueue } from './outbox-enqueue.js';
+import { lockMany, updateMany, type NextVersion } from './update-many.js';
 import { insertMany, type NewResource } from './insert-many.js';
 import type { Condition } from './search/condition.js';
 import type { IndexRows } from './search/rows.js';
@@ -97,6 +98,33 @@ export class StoreTransaction {
   /** Version 1 of many new resources (store/insert-many.ts); undefined where the id was taken. */
   insertMany(items: readonly NewResource[]): Promise<(VersionInfo | undefined)[]> {
     return insertMany(this.client, items);
+  }
+
+  /** Locks the current rows of many resources (store/update-many.ts lockMany). */
+  lockMany(items: readonly { readonly resourceType: string; readonly id: string }[]): Promise<Map<string, CurrentState>> {
+    return lockMany(this.client, items);
+  }
+
+  /** The next versions of many locked resources (store/update-many.ts updateMany). */
+  updateMany(items: readonly NextVersion[]): Promise<(VersionInfo | undefined)[]> {
+    return updateMany(this.client, items);
+  }
+
+  /**
+   * Runs `fn` so that a failure undoes only its own statements (a savepoint): the
+   * transaction goes on as before `fn`, and the error is thrown.
+   */
+  async undoable<T>(fn: () => Promise<T>): Promise<T> {
+    await this.client.query('SAVEPOINT undoable');
+    try {
+      const result = await fn();
+      await this.client.query('RELEASE SAVEPOINT undoable');
+      return result;
+    } catch (err) {
+      await this.client.query('ROLLBACK TO SAVEPOINT undoable');
+      await this.client.query('RELEASE SAVEPOINT undoable');
+      throw err;
+    }
   }
 
   /**

@@ -90,6 +90,44 @@ export function writeNextVersion(mask: number): string {
   ${COPY_TO_HISTORY('cur', '$6::text')}`);
 }
 
+/**
+ * The next version of many locked resources in one statement (a transaction's run of
+ * updates, fhir/bundle/update-run.ts): $1, $2, $3 and $5 are parallel arrays of type,
+ * id, new version and method (position = `ord`), $4 a JSON array of the contents in
+ * the same order; each resource's index rows are all replaced by those in `mask`
+ * ($6…, indexInsertCtes with a batch). Times as in writeNextVersion. A resource whose
+ * current version is not the one before is left alone (missing from RETURNING).
+ */
+export function writeManyNextVersions(mask: number): string {
+  return cached(`next-many:${mask}`, () => `
+  WITH ts AS (SELECT ${NOW_MS} AS now),
+  batch AS (
+    SELECT b.resource_type, b.id, b.version_id, b.method, b.ord, c.content
+      FROM unnest($1::text[], $2::text[], $3::int4[], $5::text[]) WITH ORDINALITY AS b(resource_type, id, version_id, method, ord)
+      JOIN jsonb_array_elements($4::jsonb) WITH ORDINALITY AS c(content, ord) ON c.ord = b.ord
+  ),
+  cur AS (
+    UPDATE resource r
+       SET version_id = b.version_id, last_updated = ${NEXT_TIME}, deleted = false,
+           content = ${stampedContent('b.content', 'b.version_id', NEXT_TIME)}
+      FROM ts, batch b
+     WHERE r.resource_type = b.resource_type AND r.id = b.id AND r.version_id = b.version_id - 1
+    RETURNING r.sid, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
+  )${indexDeleteCtes('cur')}${indexInsertCtes('cur', 6, mask, 'batch')}${contentQueueCte('cur', mask)}
+  INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content)
+  SELECT s.resource_type, s.id, s.version_id, s.last_updated, s.deleted, b.method, s.content
+    FROM cur s JOIN batch b ON b.resource_type = s.resource_type AND b.id = s.id
+  RETURNING resource_type, id, version_id, last_updated`);
+}
+
+/** The current rows of many resources, locked in (type, id) order; missing ones are not returned. */
+export const LOCK_MANY = `
+  SELECT r.resource_type, r.id, r.version_id, r.deleted
+    FROM resource r JOIN unnest($1::text[], $2::text[]) AS k(resource_type, id)
+      ON r.resource_type = k.resource_type AND r.id = k.id
+   ORDER BY r.resource_type, r.id
+     FOR UPDATE OF r`;
+
 export const READ_CURRENT = `
   SELECT version_id, last_updated, deleted, content::text AS json
     FROM resource WHERE resource_type = $1 AND id = $2`;
