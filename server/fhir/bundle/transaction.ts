@@ -11,6 +11,7 @@ import { conditionalCriteria, PHASES, phaseEntries } from './entry-order.js';
 import { criteriaKey } from '../repository/criteria-matcher.js';
 import type { EntryRequest } from './entry-request.js';
 import type { LinkWalker } from './link-walker.js';
+import { UpdateRun } from './update-run.js';
 import { checkSearchEntry, readEntry } from './read-entry.js';
 import type { EntryAccess, EntryOutcome } from './types.js';
 
@@ -35,10 +36,14 @@ async function guarded(e: EntryRequest, slots: Slots, fn: () => Promise<EntryOut
   }
 }
 
-/** What binding an entry decided: the id its write must produce, if known, and whether a conditional create will create. */
+/**
+ * What binding an entry decided: the id its write must produce, if known, whether a
+ * conditional create will create, and whether a conditional update found its resource.
+ */
 interface Bound {
   readonly target: string | undefined;
   readonly creates: boolean;
+  readonly matched?: boolean;
 }
 
 /** Binds one entry's full URL (see bindTargets). */
@@ -63,9 +68,10 @@ async function bindTarget(ctx: EntryContext, e: EntryRequest, id: string, byCrit
   }
   if (e.method !== 'PUT' || e.query === undefined) return { target: undefined, creates: false };
   const bodyId = typeof e.resource?.['id'] === 'string' ? e.resource['id'] : undefined;
-  const target = (await matchOrNone(ctx.writer, e.resourceType, e.query, 'Conditional update')) ?? bodyId ?? id;
+  const match = await matchOrNone(ctx.writer, e.resourceType, e.query, 'Conditional update');
+  const target = match ?? bodyId ?? id;
   ctx.links.bind(e.fullUrl, { resourceType: e.resourceType, id: target });
-  return { target, creates: false };
+  return { target, creates: false, matched: match !== undefined };
 }
 
 /**
@@ -83,9 +89,10 @@ async function bindTargets(
   ctx: EntryContext,
   entries: readonly EntryRequest[],
   planned: ReadonlyMap<number, string>,
-): Promise<{ chosen: Map<number, string>; creates: Set<number> }> {
+): Promise<{ chosen: Map<number, string>; creates: Set<number>; matched: Set<number> }> {
   const chosen = new Map<number, string>();
   const creates = new Set<number>();
+  const matched = new Set<number>();
   const byCriteria = new Map<string, string>();
   await ctx.writer.prematch(conditionalCriteria(entries));
   for (const e of entries) {
@@ -93,11 +100,12 @@ async function bindTargets(
       const bound = await bindTarget(ctx, e, planned.get(e.index) ?? newId(), byCriteria);
       if (bound.target !== undefined) chosen.set(e.index, bound.target);
       if (bound.creates) creates.add(e.index);
+      if (bound.matched === true) matched.add(e.index);
     } catch (err) {
       throw namedEntryError(err, e.index, e.label);
     }
   }
-  return { chosen, creates };
+  return { chosen, creates, matched };
 }
 
 /** A resource may appear in a transaction only once (http.html#trules). */
@@ -308,7 +316,7 @@ async function attempt(deps: BundleDeps, w: TransactionWriter, entries: readonly
       return o;
     });
   }
-  const { chosen, creates } = await bindTargets(ctx, [...posts, ...puts], planned);
+  const { chosen, creates, matched } = await bindTargets(ctx, [...posts, ...puts], planned);
   const settle = (e: EntryRequest, o: EntryOutcome): EntryOutcome => {
     checkBound(e, o, chosen.get(e.index));
     claim(claimed, e, o);
@@ -316,16 +324,24 @@ async function attempt(deps: BundleDeps, w: TransactionWriter, entries: readonly
     return o;
   };
   const plain = new PlainCreates(ctx, slots, settle);
+  const alone = (e: EntryRequest, id: string | undefined): Promise<void> => guarded(e, slots, async () => settle(e, await executeWrite(ctx, e, id)));
+  const updates = new UpdateRun(ctx, settle, alone);
   for (const e of [...posts, ...puts]) {
-    const id = chosen.get(e.index);
+    const id = chosen.get(e.index) ?? e.id;
     if (id !== undefined && PlainCreates.accepts(e, creates)) {
       await plain.add(e, id);
       continue;
     }
     await plain.flush();
-    await guarded(e, slots, async () => settle(e, await executeWrite(ctx, e, id)));
+    if (id !== undefined && UpdateRun.accepts(e, matched)) {
+      await updates.add(e, id);
+      continue;
+    }
+    await updates.flush();
+    await alone(e, chosen.get(e.index));
   }
   await plain.flush();
+  await updates.flush();
   for (const e of reads) await guarded(e, slots, () => readInTransaction(deps, w, e));
   return slots;
 }

@@ -2,6 +2,7 @@ import { FhirError, gone, invalid, notFound, preconditionFailed } from '../../er
 import type { StoreTransaction } from '../../store/resource-store.js';
 import { storableContent } from './storable.js';
 import type { NewResource } from '../../store/insert-many.js';
+import type { NextVersion } from '../../store/update-many.js';
 import type { StoredVersion, VersionInfo, WriteMethod } from '../../store/types.js';
 import { newId } from '../model/ids.js';
 import type { Indexer } from '../search/index/indexer.js';
@@ -92,7 +93,7 @@ function firstVersionRow(resource: ResourceJson, method: WriteMethod, index: Ind
   return { resourceType: resource.resourceType, id: String(resource['id']), content, method, index };
 }
 
-/** The `index`-th create of a createPrepared call failed with `cause` (its id was taken, or a hook refused it). */
+/** The `index`-th write of a createPrepared / updatePrepared call failed with `cause` (its id was taken, or a hook refused it). */
 export class PreparedCreateError extends Error {
   constructor(
     readonly index: number,
@@ -102,6 +103,17 @@ export class PreparedCreateError extends Error {
     this.name = 'PreparedCreateError';
   }
 }
+
+/** A PUT to a known resource, validated and indexed, waiting to be written with others (TransactionWriter.updatePrepared). */
+export interface PreparedUpdate {
+  readonly resource: ResourceJson;
+  readonly next: Omit<NextVersion, 'versionId'>;
+  /** The criteria of a conditional update, which must still match exactly its resource after the write. */
+  readonly criteria: Criteria | undefined;
+}
+
+/** Thrown inside updatePrepared's savepoint when the run cannot be written together. */
+const NOT_TOGETHER = new Error('the updates cannot be written together');
 
 /** A create that found no match, validated and indexed, not yet stored (TransactionWriter.existingOrPrepared). */
 export interface Prepared {
@@ -308,6 +320,68 @@ export class TransactionWriter {
       const v = await this.tx.writeNext(resourceType, id, current.versionId + 1, content, method, index);
       return this.after(written(resource, v, current.deleted));
     }
+  }
+
+  /**
+   * An update (`PUT Type/id`) or a conditional update bound to its match (`criteria`)
+   * up to the write, for updatePrepared; throws as update / conditionalUpdate do (400, 422).
+   */
+  prepareUpdate(resourceType: string, id: string, body: unknown, criteria: Criteria | undefined): PreparedUpdate {
+    if (criteria === undefined && isJsonObject(body) && body['id'] !== id) {
+      throw invalid(`The id in the body (${String(body['id'])}) does not match the URL (${id})`, [`${resourceType}.id`]);
+    }
+    const bodyId = isJsonObject(body) && typeof body['id'] === 'string' ? body['id'] : undefined;
+    if (criteria !== undefined && bodyId !== undefined && bodyId !== id) {
+      throw invalid(`The id in the body (${bodyId}) is not the id of the matching resource (${id})`);
+    }
+    const resource = prepareForWrite(this.validator, resourceType, body, id);
+    return { resource, next: { resourceType, id, content: storableContent(resource), method: 'PUT', index: this.indexer.rows(resource) }, criteria };
+  }
+
+  /**
+   * Writes prepared updates as the next versions of their resources in one statement,
+   * with the result of writing them one by one, or writes nothing and returns
+   * undefined: when a resource does not exist (the update would create it), or when,
+   * after the write, a conditional update's criteria no longer match exactly its
+   * resource. Each resource is written once in a transaction (http.html#trules), so
+   * what another update of the run adds to a criteria's matches is still there after
+   * the run: matching exactly its own resource then means it matched exactly that
+   * when its turn came. Then the write hooks run, in order.
+   */
+  async updatePrepared(batch: readonly PreparedUpdate[]): Promise<Written[] | undefined> {
+    let states: Map<string, { versionId: number; deleted: boolean }> = new Map();
+    let versions: readonly (VersionInfo | undefined)[] = [];
+    try {
+      await this.tx.undoable(async () => {
+        states = await this.tx.lockMany(batch.map((p) => p.next));
+        const next: NextVersion[] = [];
+        for (const p of batch) {
+          const state = states.get(`${p.next.resourceType}/${p.next.id}`);
+          if (state === undefined) throw NOT_TOGETHER;
+          next.push({ ...p.next, versionId: state.versionId + 1 });
+        }
+        versions = await this.tx.updateMany(next);
+        if (versions.some((v) => v === undefined)) throw NOT_TOGETHER;
+        const conditional = batch.filter((p) => p.criteria !== undefined);
+        const matches = await this.criteria.matchEach(conditional.flatMap((p) => (p.criteria === undefined ? [] : [p.criteria])));
+        if (conditional.some((p, i) => matches[i]?.length !== 1 || matches[i][0] !== p.next.id)) throw NOT_TOGETHER;
+      });
+    } catch (err) {
+      if (err === NOT_TOGETHER) return undefined;
+      throw err;
+    }
+    const out: Written[] = [];
+    for (const [i, p] of batch.entries()) {
+      const v = versions[i];
+      const state = states.get(`${p.next.resourceType}/${p.next.id}`);
+      if (v === undefined || state === undefined) throw new Error('updatePrepared: a version written is missing');
+      try {
+        out.push(await this.after(written(p.resource, v, state.deleted)));
+      } catch (err) {
+        throw new PreparedCreateError(i, err);
+      }
+    }
+    return out;
   }
 
   /** PATCH (https://hl7.org/fhir/R4/http.html#patch): the patched result is validated like any write. */

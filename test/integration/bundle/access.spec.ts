@@ -76,6 +76,30 @@ describe('Bundles: access control per entry', function () {
     expect(await historyRows(s.pool)).to.equal(before + 3);
   });
 
+  it('updates written together are each checked after the write: one the token may not make fails the transaction, naming it', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), alg: 'ES384', kid: 'upserts' };
+    const scope = 'system/Patient.rs system/Patient.u?gender=female';
+    const { clientId } = await registerClient(s.pool, { name: 'Upserts', kind: 'backend', redirectUris: [], jwks: { keys: [jwk] }, scope });
+    const config = await discover(s, clientId, client.PrivateKeyJwt(privateKey, { [client.modifyAssertion]: (h) => { h.kid = 'upserts'; } }));
+    const upserter = (await client.clientCredentialsGrant(config, { scope })).access_token;
+    const values = [randomUUID(), randomUUID(), randomUUID()];
+    const created = await postWithToken(bundle('transaction', values.map((v) => post(patient(system, v, { gender: 'female' })))));
+    expect(created.status).to.equal(200);
+    const upsert = (v: string, gender: string): Record<string, unknown> => ({
+      resource: patient(system, v, { gender }),
+      request: { method: 'PUT', url: `Patient?identifier=${system}|${v}` },
+    });
+    const before = await historyRows(s.pool);
+    const refused = await withToken(s.base, upserter, { method: 'POST', body: bundle('transaction', values.map((v, i) => upsert(v, i === 1 ? 'male' : 'female'))) });
+    expect(refused.status).to.equal(403);
+    expect(firstIssue(refused).expression?.[0]).to.equal('Bundle.entry[1]');
+    expect(await historyRows(s.pool)).to.equal(before);
+    const allowed = await withToken(s.base, upserter, { method: 'POST', body: bundle('transaction', values.map((v) => upsert(v, 'female'))) });
+    expect(allowed.status).to.equal(200);
+    expect(responseEntries(allowed).map((e) => e.response.etag)).to.deep.equal(['W/"2"', 'W/"2"', 'W/"2"']);
+  });
+
   it('entries the token may run all run', async () => {
     const r = await postWithToken(bundle('transaction', [post(patient(system, 'fine'))]));
     expect(r.status).to.equal(200);
