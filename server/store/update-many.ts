@@ -35,6 +35,7 @@ export async function lockMany(db: Queryable, items: readonly { readonly resourc
  * version was not the one before `versionId`. Type and id must be unique within `items`.
  */
 export async function updateMany(db: Queryable, items: readonly NextVersion[]): Promise<(VersionInfo | undefined)[]> {
+  if (new Set(items.map((i) => key(i.resourceType, i.id))).size !== items.length) throw new Error('updateMany: a resource appears twice in one batch');
   const written = new Map<string, VersionInfo>();
   for (let start = 0; start < items.length; start += MAX_PER_STATEMENT) {
     const chunk = items.slice(start, start + MAX_PER_STATEMENT);

@@ -25,6 +25,8 @@ interface Waiting {
  */
 export class UpdateRun {
   private readonly waiting: Waiting[] = [];
+  /** `Type/id` of the waiting updates. */
+  private readonly targets = new Set<string>();
 
   constructor(
     private readonly ctx: EntryContext,
@@ -42,10 +44,12 @@ export class UpdateRun {
     if (resource === undefined) throw new Error(`entry ${e.index}: PUT without a resource passed parsing`);
     try {
       const first = mapLinks(this.ctx, e, resource);
-      if (first.pending.length > 0) await this.flush();
+      // A resource written twice is the transaction's error (http.html#trules), reported once the first is written.
+      if (first.pending.length > 0 || this.targets.has(`${e.resourceType}/${id}`)) await this.flush();
       const body = await withConditionals(this.ctx, e, resource, first);
       const criteria = e.id === undefined && e.query !== undefined ? { resourceType: e.resourceType, query: e.query } : undefined;
       this.waiting.push({ e, id, prepared: this.ctx.writer.prepareUpdate(e.resourceType, id, body, criteria) });
+      this.targets.add(`${e.resourceType}/${id}`);
     } catch (err) {
       await this.flush();
       throw namedEntryError(err, e.index, e.label);
@@ -56,6 +60,7 @@ export class UpdateRun {
   /** Writes everything waiting. */
   async flush(): Promise<void> {
     const run = this.waiting.splice(0);
+    this.targets.clear();
     if (run.length === 0) return;
     let written;
     try {

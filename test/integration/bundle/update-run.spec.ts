@@ -112,6 +112,18 @@ describe('Bundles: updates written together in a transaction', () => {
     expect(await countByIdentifier(s.pool, 'Patient', system, a)).to.equal(1);
   });
 
+  it('two updates of one resource (by id, and by criteria finding it): 400, a resource appears once, nothing written', async () => {
+    const values = Array.from({ length: 3 }, () => randomUUID());
+    const ids = (await created(values)).map((i) => i.split('/')[1] ?? '');
+    const before = await historyRows(s.pool);
+    for (const second of [putId(ids[1] ?? '', values[1] ?? ''), upsert(values[1] ?? '')]) {
+      const r = await postBundle(s.base, bundle('transaction', [upsert(values[0] ?? ''), putId(ids[1] ?? '', values[1] ?? ''), second, upsert(values[2] ?? '')]));
+      expect(r.status).to.equal(400);
+      expect(firstIssue(r).diagnostics).to.contain(`Patient/${ids[1] ?? ''}`).and.contain('only appear in a transaction once');
+    }
+    expect(await historyRows(s.pool)).to.equal(before);
+  });
+
   it('an invalid update in the middle: 422 naming it, nothing written', async () => {
     const values = Array.from({ length: 4 }, () => randomUUID());
     await created(values);
