@@ -161,9 +161,9 @@ interface Waiting {
  * creates, and one multi-row statement per few hundred of them is most of what makes
  * a bulk load fast. Every entry still sees the writes of the entries before it, as if
  * all ran one by one: a full run is validated (on a validation thread when there is
- * one, VALIDATION_THREADS) and stored while the next one is linked and indexed (the
- * statements queue on the transaction's one connection, so anything sent later runs
- * after it), and everything is stored before an entry that is not a plain create, or
+ * one, VALIDATION_THREADS) and stored while the next one is linked and indexed (no
+ * other statement is sent on the connection meanwhile: one at a time, as node-postgres
+ * 9 requires), and everything is stored before an entry that is not a plain create, or
  * one whose conditional reference could match a create not yet stored. No create is
  * stored before it passes validation, and a failure reported is always that of the
  * first failing entry.
@@ -204,6 +204,8 @@ class PlainCreates {
     try {
       const first = guardedSync(e, () => mapLinks(this.ctx, e, resource));
       if (this.couldMatchUnstored(first.pending)) await this.flush();
+      // The connection runs one statement at a time: resolving waits for the run being stored.
+      else if (first.pending.length > 0) await this.stored();
       await guarded(e, this.slots, async () => {
         const body = await withConditionals(this.ctx, e, resource, first);
         this.waiting.push({ e, prepared: this.ctx.writer.prepareUnchecked(e.resourceType, body, id) });

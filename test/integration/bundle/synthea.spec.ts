@@ -6,6 +6,7 @@ import { createPool, type Pool } from '../../../server/store/db.js';
 import { migrateLatest } from '../../../server/store/migrate.js';
 import { startTestServer, testDatabaseUrl, type TestServer } from '../../helpers/server.js';
 import { postBundle, responseEntries } from './helpers.js';
+import { watchOverlappingQueries } from '../../helpers/pg-overlap.js';
 import { sharedDataDir } from '../../helpers/shared-data.js';
 
 /**
@@ -70,7 +71,8 @@ describe('Bundles: the whole Synthea sample over HTTP', function () {
     await admin.end();
   });
 
-  it('loads the two information batches, then every patient transaction four at a time', async () => {
+  it('loads the two information batches, then every patient transaction four at a time, one statement at a time per connection', async () => {
+    const watch = watchOverlappingQueries();
     for (const f of information) {
       const r = await postBundle(s.base, JSON.parse(read(f)), { prefer: 'return=minimal' });
       expect(r.status, f).to.equal(200);
@@ -85,7 +87,9 @@ describe('Bundles: the whole Synthea sample over HTTP', function () {
       }
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
+    watch.stop();
     expect(failures).to.deep.equal([]);
+    expect(watch.overlapping(), 'queries started while their connection ran another').to.equal(0);
   });
 
   it('stores exactly as many resources of each type as the files hold', async () => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { fhirRequest, firstIssue } from '../../helpers/http.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { watchOverlappingQueries } from '../../helpers/pg-overlap.js';
 import { bundle, countByIdentifier, historyRows, idOf, patient, postBundle, responseEntries, type Entry } from './helpers.js';
 
 /**
@@ -12,10 +13,13 @@ import { bundle, countByIdentifier, historyRows, idOf, patient, postBundle, resp
 describe('Bundles: updates written together in a transaction', () => {
   let s: TestServer;
   const system = `urn:test:${randomUUID()}`;
+  let watch: ReturnType<typeof watchOverlappingQueries>;
   before(async () => {
     s = await startTestServer();
+    watch = watchOverlappingQueries();
   });
   after(async () => {
+    watch.stop();
     await s.close();
   });
 
@@ -132,5 +136,10 @@ describe('Bundles: updates written together in a transaction', () => {
     expect(r.status).to.equal(422);
     expect(firstIssue(r).expression?.[0]).to.equal('Bundle.entry[2]');
     expect(await historyRows(s.pool)).to.equal(before);
+  });
+
+  // Mocha runs a file's tests in order: this one sees every transaction above.
+  it('ran the statements of the transactions above one at a time per connection', () => {
+    expect(watch.overlapping()).to.equal(0);
   });
 });
