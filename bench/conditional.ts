@@ -4,7 +4,8 @@
 // identifiers, then the same Bundle again (every entry finds its resource), and, as the
 // baseline in the same run, the same N Patients as plain creates (no criteria: the
 // server's fastest path); then the N Patients once more as conditional updates
-// (`PUT Patient?identifier=…`, the upsert of a feed that sends whole records again).
+// (`PUT Patient?identifier=…`, the upsert of a feed that sends whole records again),
+// in a transaction and in a batch.
 // Prints the times and the ratios conditional / plain.
 // The server runs as its own process on a durable embedded PostgreSQL.
 //
@@ -29,14 +30,15 @@ const system = `urn:bench:${randomUUID()}`;
 
 type Mode = 'plain' | 'conditional' | 'update';
 
-function transaction(values: readonly string[], mode: Mode): string {
+/** A Bundle of N Patients as `mode` entries; a feed sends its upserts as a transaction or as a batch. */
+function transaction(values: readonly string[], mode: Mode, type: 'transaction' | 'batch' = 'transaction'): string {
   const request = (v: string): Record<string, string> => {
     if (mode === 'update') return { method: 'PUT', url: `Patient?identifier=${system}|${v}` };
     return { method: 'POST', url: 'Patient', ...(mode === 'conditional' ? { ifNoneExist: `identifier=${system}|${v}` } : {}) };
   };
   return JSON.stringify({
     resourceType: 'Bundle',
-    type: 'transaction',
+    type,
     entry: values.map((v) => ({
       fullUrl: `urn:uuid:${randomUUID()}`,
       resource: { resourceType: 'Patient', identifier: [{ system, value: v }], name: [{ family: 'Bench', given: [v.slice(0, 8)] }], gender: 'female', birthDate: '1970-01-01' },
@@ -73,10 +75,11 @@ try {
     const created = await post(base, transaction(values, 'conditional'));
     const again = await post(base, transaction(values, 'conditional'));
     const updated = await post(base, transaction(values, 'update'));
+    const updatedInBatch = await post(base, transaction(values, 'update', 'batch'));
     const plain = await post(base, transaction(fresh(), 'plain'));
     process.stdout.write(
       `round ${String(round)}: ${String(entries)} conditional creates in one transaction: new ${created.toFixed(0)} ms, again (all found) ${again.toFixed(0)} ms; ` +
-        `as conditional updates ${updated.toFixed(0)} ms; as plain creates ${plain.toFixed(0)} ms; ` +
+        `as conditional updates ${updated.toFixed(0)} ms (in a batch ${updatedInBatch.toFixed(0)} ms); as plain creates ${plain.toFixed(0)} ms; ` +
         `ratio plain / conditional: new ${(plain / created).toFixed(2)}, again ${(plain / again).toFixed(2)}, update ${(plain / updated).toFixed(2)}\n`,
     );
   }
