@@ -1,8 +1,9 @@
 import { FhirError, invalid } from '../errors/fhir-error.js';
 import { toOperationOutcome } from '../errors/outcome.js';
 import type { BundleProcessor } from '../fhir/bundle/bundle-processor.js';
-import type { EntryAccess } from '../fhir/bundle/types.js';
+import type { BeforeCommit, EntryAccess } from '../fhir/bundle/types.js';
 import type { ChunkResult, ClaimedChunk, ImportFailure } from '../store/import-job-types.js';
+import { BUNDLE_LOADED_TOPIC, type BundleLoaded } from '../store/import-job-claim.js';
 import { lineId, ndjsonEntry, parseNdjsonLine, type NdjsonLine } from './ndjson.js';
 import { loadNdjsonEntries } from './ndjson-load.js';
 import { entryTypeOf, ImportTally } from './tally.js';
@@ -59,6 +60,22 @@ async function loadNdjson(processor: BundleProcessor, chunk: ClaimedChunk, acces
 }
 
 /**
+ * Records in a transaction Bundle's own database transaction that the chunk loaded it,
+ * with its result (store/import-job-claim.ts BUNDLE_LOADED_TOPIC), so that a claim
+ * dying after the Bundle's commit does not load it again. Its reads and searches,
+ * run after the commit, are recorded as skipped (a failed search would be reported
+ * failed by the claim that ran it).
+ */
+function recordLoaded(chunk: ClaimedChunk, body: unknown): BeforeCommit {
+  return async (outcomes, enqueue) => {
+    const tally = new ImportTally();
+    tally.addOutcomes(outcomes, (isJsonObject(body) && Array.isArray(body['entry']) ? (body['entry'] as unknown[]) : []).map(entryTypeOf));
+    const loaded: BundleLoaded = { job: chunk.jobId, seq: chunk.seq, result: resultOf(tally, []) };
+    await enqueue(BUNDLE_LOADED_TOPIC, [loaded]);
+  };
+}
+
+/**
  * A Bundle job (one chunk): processed as if posted to the base. A transaction that
  * fails is reported once, with the OperationOutcome naming its failing entry, and
  * all its entries counted failed; a batch reports each failed entry by its index.
@@ -67,7 +84,7 @@ async function loadBundle(processor: BundleProcessor, chunk: ClaimedChunk, acces
   const tally = new ImportTally();
   const body: unknown = JSON.parse(chunk.body);
   try {
-    const failed = tally.addResult(await processor.process(body, access));
+    const failed = tally.addResult(await processor.process(body, access, recordLoaded(chunk, body)));
     return resultOf(tally, failed.map(({ index, error }) => ({ entry: index, outcome: outcomeOf(error) })));
   } catch (err) {
     if (!(err instanceof FhirError) || (err.status >= 500 && !last)) throw err;

@@ -1,5 +1,5 @@
 import type { FhirError } from '../errors/fhir-error.js';
-import type { BundleResult } from '../fhir/bundle/types.js';
+import type { BundleResult, EntryOutcome } from '../fhir/bundle/types.js';
 import { isJsonObject } from '../fhir/model/json-object.js';
 
 export interface TypeCounts {
@@ -45,9 +45,21 @@ export class ImportTally {
 
   /** Counts a processed Bundle; returns the failed entries' errors with their index. */
   addResult(result: BundleResult): { index: number; error: FhirError }[] {
+    return this.addOutcomes(result.outcomes, result.entryTypes);
+  }
+
+  /**
+   * Counts outcomes, by the entries' types; an undefined outcome (a transaction's read
+   * or search before its commit: BeforeCommit) counts as skipped, as it will be.
+   */
+  addOutcomes(outcomes: readonly (EntryOutcome | undefined)[], entryTypes: readonly string[]): { index: number; error: FhirError }[] {
     const failed: { index: number; error: FhirError }[] = [];
-    result.outcomes.forEach((o, i) => {
-      const c = this.counts(result.entryTypes[i] ?? 'unknown');
+    outcomes.forEach((o, i) => {
+      const c = this.counts(entryTypes[i] ?? 'unknown');
+      if (o === undefined) {
+        c.skipped += 1;
+        return;
+      }
       switch (o.kind) {
         case 'written':
         case 'deleted':

@@ -8,6 +8,31 @@ import { withTransaction } from './db.js';
 import type { ChunkAdder, ChunkKind, ChunkResult, ChunkSink, ClaimedChunk, ImportFormat, ImportInput, ImportJobState, JobCompletion } from './import-job-types.js';
 import { enqueue } from './outbox-enqueue.js';
 
+/**
+ * Outbox topic of the records a Bundle chunk's own database transaction leaves, with
+ * the chunk's result, that it loaded the Bundle (import/import-chunk.ts). The Bundle
+ * commits on its own connection before the claim does: a claim that dies in between
+ * leaves the chunk queued, and its next claim finds the record instead of loading
+ * the Bundle again (its plain creates would be created twice). Nothing drains the
+ * topic: the claim that marks the chunk done deletes its record.
+ */
+export const BUNDLE_LOADED_TOPIC = 'import-bundle-loaded';
+
+/** What a Bundle chunk's transaction records (BUNDLE_LOADED_TOPIC). */
+export interface BundleLoaded {
+  readonly job: string;
+  readonly seq: number;
+  readonly result: ChunkResult;
+}
+
+const LOADED_WHERE = `topic = '${BUNDLE_LOADED_TOPIC}' AND payload ->> 'job' = $1 AND payload ->> 'seq' = $2`;
+
+/** The result a committed load of this chunk recorded, if a claim died before marking the chunk done. */
+async function loadedBefore(client: PoolClient, chunk: ClaimedChunk): Promise<ChunkResult | undefined> {
+  const r = await client.query<{ payload: BundleLoaded }>(`SELECT payload FROM outbox WHERE ${LOADED_WHERE} LIMIT 1`, [chunk.jobId, String(chunk.seq)]);
+  return r.rows[0]?.payload.result;
+}
+
 interface ChunkRow {
   job_id: string;
   seq: number;
@@ -125,7 +150,8 @@ export async function claimChunk(
     await client.query('SAVEPOINT claimed_load');
     let result: ChunkResult;
     try {
-      result = await load(chunk, added);
+      const recorded = chunk.format === 'bundle' && chunk.kind === 'data' ? await loadedBefore(client, chunk) : undefined;
+      result = recorded ?? (await load(chunk, added));
     } catch (error) {
       // The chunk's own writes ran on other connections; the claim drops the chunks it added and counts the attempt.
       await client.query('ROLLBACK TO SAVEPOINT claimed_load');
@@ -136,6 +162,7 @@ export async function claimChunk(
       failure = { error };
       return true;
     }
+    await client.query(`DELETE FROM outbox WHERE ${LOADED_WHERE}`, [chunk.jobId, String(chunk.seq)]);
     await client.query(`UPDATE import_job_chunk SET state = 'done', body = NULL, result = $3 WHERE job_id = $1 AND seq = $2`, [
       chunk.jobId,
       chunk.seq,

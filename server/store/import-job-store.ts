@@ -8,7 +8,7 @@
  */
 import type { Pool } from './db.js';
 import { withTransaction } from './db.js';
-import { claimChunk, jobResults } from './import-job-claim.js';
+import { BUNDLE_LOADED_TOPIC, claimChunk, jobResults } from './import-job-claim.js';
 import type { ChunkAdder, ChunkResult, ChunkSink, ClaimedChunk, ImportFormat, ImportJob, ImportJobState, InputSink, JobCompletion, NewImportJob } from './import-job-types.js';
 
 interface JobRow {
@@ -121,18 +121,29 @@ export class ImportJobStore {
     });
   }
 
-  /** Deletes the jobs (with their chunks and reports) that finished more than `hours` ago; returns how many. */
+  /**
+   * Deletes the jobs (with their chunks and reports) that finished more than `hours`
+   * ago; returns how many. Also the loaded-Bundle records of jobs no longer there (a
+   * job cancelled while a claim that died had loaded its Bundle: BUNDLE_LOADED_TOPIC).
+   */
   async removeFinishedBefore(hours: number): Promise<number> {
     const r = await this.pool.query(
       `DELETE FROM import_job WHERE state IN ('done', 'cancelled') AND finished < now() - make_interval(hours => $1)`,
       [hours],
     );
+    await this.pool.query(
+      `DELETE FROM outbox o WHERE o.topic = $1 AND NOT EXISTS (SELECT 1 FROM import_job j WHERE j.id::text = o.payload ->> 'job')`,
+      [BUNDLE_LOADED_TOPIC],
+    );
     return r.rowCount ?? 0;
   }
 
-  /** Forgets a finished job and its results (DELETE on the status URL of a finished job). */
+  /** Forgets a finished job and its results (DELETE on the status URL of a finished job), and its loaded-Bundle records. */
   async remove(id: string): Promise<void> {
-    await this.pool.query(`DELETE FROM import_job WHERE id = $1 AND state IN ('done', 'cancelled')`, [id]);
+    await withTransaction(this.pool, async (client) => {
+      const r = await client.query(`DELETE FROM import_job WHERE id = $1 AND state IN ('done', 'cancelled')`, [id]);
+      if ((r.rowCount ?? 0) > 0) await client.query(`DELETE FROM outbox WHERE topic = $1 AND payload ->> 'job' = $2`, [BUNDLE_LOADED_TOPIC, id]);
+    });
   }
 
   /**

@@ -8,7 +8,7 @@ import { parseEntry, type EntryRequest } from './entry-request.js';
 import { Limiter } from './limiter.js';
 import { LinkWalker } from './link-walker.js';
 import { runTransaction, type BundleDeps } from './transaction.js';
-import type { BundleKind, BundleResult, EntryAccess } from './types.js';
+import type { BeforeCommit, BundleKind, BundleResult, EntryAccess } from './types.js';
 
 export interface BundleProcessorOptions {
   readonly repository: Repository;
@@ -65,9 +65,10 @@ export class BundleProcessor {
    * Processes a parsed Bundle. A transaction either succeeds as a whole or throws the
    * failing entry's FhirError, named (`Bundle.entry[3]`); a batch never throws for an
    * entry, each carries its own outcome. `access` authorizes each entry and watches
-   * every write (the auth guard's; none for the operator's importer).
+   * every write (the auth guard's; none for the operator's importer); `beforeCommit`
+   * runs inside a transaction's database transaction, after its writes.
    */
-  async process(body: unknown, access?: EntryAccess): Promise<BundleResult> {
+  async process(body: unknown, access?: EntryAccess, beforeCommit?: BeforeCommit): Promise<BundleResult> {
     const { kind, entries } = bundleKind(body);
     if (entries.length > this.options.maxEntries) {
       throw new FhirError('tooLarge', `The Bundle has ${entries.length} entries; at most ${this.options.maxEntries} are accepted (BUNDLE_MAX_ENTRIES)`, {
@@ -88,7 +89,7 @@ export class BundleProcessor {
     if (bad !== undefined) throw bad;
     const ok = parsed as EntryRequest[];
     checkUniqueFullUrls(ok);
-    return { kind, outcomes: await runTransaction(this.deps, ok, access), entryTypes };
+    return { kind, outcomes: await runTransaction(this.deps, ok, access, beforeCommit), entryTypes };
   }
 }
 

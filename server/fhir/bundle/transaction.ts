@@ -13,7 +13,7 @@ import type { EntryRequest } from './entry-request.js';
 import type { LinkWalker } from './link-walker.js';
 import { UpdateRun } from './update-run.js';
 import { checkSearchEntry, readEntry } from './read-entry.js';
-import type { EntryAccess, EntryOutcome } from './types.js';
+import type { BeforeCommit, EntryAccess, EntryOutcome } from './types.js';
 
 export interface BundleDeps {
   readonly repository: Repository;
@@ -355,7 +355,7 @@ async function attempt(deps: BundleDeps, w: TransactionWriter, entries: readonly
  * between Bundles); a deadlock or serialization failure that still happens is retried
  * by the store with the whole Bundle. Throws the failing entry's error, named.
  */
-export async function runTransaction(deps: BundleDeps, entries: readonly EntryRequest[], access?: EntryAccess): Promise<EntryOutcome[]> {
+export async function runTransaction(deps: BundleDeps, entries: readonly EntryRequest[], access?: EntryAccess, beforeCommit?: BeforeCommit): Promise<EntryOutcome[]> {
   for (const e of entries) {
     try {
       access?.authorizeEntry(e.method, e.url);
@@ -365,7 +365,11 @@ export async function runTransaction(deps: BundleDeps, entries: readonly EntryRe
   }
   const planned = new Map<number, string>();
   for (const e of entries) if (e.method === 'POST' || (e.method === 'PUT' && e.id === undefined)) planned.set(e.index, newId());
-  const slots = await deps.repository.transaction((w) => attempt(deps, w, entries, planned), access?.writeHook);
+  const slots = await deps.repository.transaction(async (w) => {
+    const done = await attempt(deps, w, entries, planned);
+    await beforeCommit?.(done, (topic, payloads) => w.enqueue(topic, payloads));
+    return done;
+  }, access?.writeHook);
   const out: EntryOutcome[] = [];
   for (const e of entries) {
     // Searches, and older versions (checked to exist inside the transaction), are read now.

@@ -36,6 +36,14 @@ export interface EntryAccess {
   searchConstraint?(resourceType: string): TypeConfinement;
 }
 
+/**
+ * Runs inside a transaction Bundle's database transaction, after its writes and before
+ * its commit: `outcomes` are the entries' in request order (undefined for reads and
+ * searches, which run after the commit); `enqueue` adds outbox rows that commit exactly
+ * when the Bundle's writes do (the `$import` worker records there that it loaded the Bundle).
+ */
+export type BeforeCommit = (outcomes: readonly (EntryOutcome | undefined)[], enqueue: (topic: string, payloads: readonly unknown[]) => Promise<void>) => Promise<void>;
+
 /** The processed Bundle: one outcome per request entry, in request order. */
 export interface BundleResult {
   readonly kind: BundleKind;

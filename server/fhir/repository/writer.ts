@@ -188,6 +188,11 @@ export class TransactionWriter {
     enqueue: (topic, payloads) => this.tx.enqueue(topic, payloads),
   };
 
+  /** Adds outbox rows in this transaction (store/outbox.ts): they exist if and only if it commits. */
+  enqueue(topic: string, payloads: readonly unknown[]): Promise<void> {
+    return this.tx.enqueue(topic, payloads);
+  }
+
   /** The current version (deleted ones included), read inside the transaction. */
   current(resourceType: string, id: string): Promise<StoredVersion | undefined> {
     return this.tx.read(resourceType, id);

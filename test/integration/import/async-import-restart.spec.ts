@@ -76,6 +76,40 @@ describe('Asynchronous $import: a process dying mid-job', function () {
     for (const v of ['crash-0', 'crash-1']) expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
   });
 
+  it('a transaction Bundle whose writes committed but whose chunk was not marked done is not loaded again: its plain creates are not made twice', async () => {
+    const patient = (value: string): Record<string, unknown> => ({ resourceType: 'Patient', identifier: [{ system, value }] });
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: patient('tx-crash-0'), request: { method: 'POST', url: 'Patient' } },
+        { resource: patient('tx-crash-1'), request: { method: 'POST', url: 'Patient', ifNoneExist: `identifier=${system}|tx-crash-1` } },
+      ],
+    };
+    const url = statusUrl(await submitImport(s.base, JSON.stringify(bundle), 'application/fhir+json'));
+    const { repository, search } = createFhirServices(new ResourceStore(s.pool), sharedValidator(), loadConfig({}), s.base);
+    const processor = new BundleProcessor({ repository, search: search.service, serverBase: s.base, maxEntries: 1000 });
+    const store = new ImportJobStore(s.pool);
+    // The process loads the Bundle (its transaction commits), then dies before the claim commits.
+    const claimed = store.claim(async (chunk) => {
+      await loadChunk(processor, chunk, undefined);
+      throw new SimulatedCrash('process died');
+    }, () => undefined);
+    await claimed.then(
+      () => expect.fail('the simulated crash should end the claim'),
+      (err: unknown) => expect(err).to.be.instanceOf(SimulatedCrash),
+    );
+    expect(await countByIdentifier(s.pool, 'Patient', system, 'tx-crash-0')).to.equal(1);
+    expect(await s.runImports()).to.equal(1);
+    const done = await fhirRequest(url);
+    expect(param(done.body, 'state')).to.equal('done');
+    expect(param(done.body, 'loaded')).to.equal(2);
+    for (const v of ['tx-crash-0', 'tx-crash-1']) expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
+    // The record the Bundle's transaction left is gone with the chunk marked done.
+    const left = await s.pool.query("SELECT 1 FROM outbox WHERE topic = 'import-bundle-loaded' AND payload ->> 'job' = $1", [jobOf(url)]);
+    expect(left.rowCount).to.equal(0);
+  });
+
   it('a chunk whose claims ended with their process gone UNFINISHED_CLAIMS times is reported failed, not loaded again; one such claim is survived', async () => {
     const url = statusUrl(await submitImport(s.base, lines('dies-', 5), 'application/fhir+ndjson'));
     const job = jobOf(url);
