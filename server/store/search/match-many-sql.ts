@@ -33,7 +33,7 @@ interface Single {
 
 /**
  * The SQL type a value takes as a column of the criteria table of a templated
- * statement; undefined for values that stay parameters (arrays: `= ANY($n::text[])`).
+ * statement; undefined for values that stay parameters (arrays, bound whole as `text[]`).
  * A parameter compared without a cast takes its type from the column it meets,
  * which a column of the criteria table must then match: strings meet text columns,
  * numbers numeric ones (the builder casts dates and the like explicitly).

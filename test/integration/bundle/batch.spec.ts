@@ -129,7 +129,7 @@ describe('Bundles: batch', () => {
     }
   });
 
-  it('two entries of one batch with the same criteria (in any parameter order) create one resource: the second finds the first', async () => {
+  it('two entries of one batch with the same criteria (their parameters in either order) create one resource: the second finds the first', async () => {
     const v = randomUUID();
     const r = await postBundle(
       s.base,

@@ -86,7 +86,7 @@ describe('SearchStore.matchMany: many criteria at once, as each alone', () => {
   });
 
   it('keeps each criteria\'s position across shapes and statements', () => {
-    // Several types are an array parameter (`= ANY($1::text[])`): that criteria is a branch of its own.
+    // Several types are an array parameter (bound whole as a `text[]`): that criteria is a branch of its own.
     const items: MatchCriteria[] = [{ types: ['Patient'], conditions: [] }, { types: ['Practitioner', 'Patient'], conditions: [] }, { types: ['Organization'], conditions: [] }];
     const statements = matchManyStatements(items, 2, 0);
     expect(statements).to.have.length(2);
