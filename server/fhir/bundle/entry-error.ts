@@ -1,6 +1,8 @@
 import { FhirError } from '../../errors/fhir-error.js';
 import type { Issue } from '../../errors/issue.js';
 import { sqlState } from '../../store/db.js';
+import { PreparedCreateError } from '../repository/writer.js';
+import type { EntryRequest } from './entry-request.js';
 
 /** SQLSTATEs the store's transaction runner retries: they must pass through untouched. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -46,4 +48,23 @@ export function namedEntryError(err: unknown, index: number, label: string): unk
     expression: [`Bundle.entry[${index}]`, ...(i.expression ?? []).map((x) => inBundle(x, index))],
   }));
   return new FhirError(e.kind, issues[0]?.diagnostics ?? e.message, { issues, headers: e.headers, cause: err });
+}
+
+/** `fn`'s failure as the error of entry `e`, named (namedEntryError). */
+export function namedSync<T>(e: EntryRequest, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw namedEntryError(err, e.index, e.label);
+  }
+}
+
+/**
+ * The failure of writing a run of entries together (createPrepared / updatePrepared):
+ * a PreparedCreateError as the error of the entry it names; anything else as it is.
+ */
+export function namedRunError(run: readonly { readonly e: EntryRequest }[], err: unknown): unknown {
+  if (!(err instanceof PreparedCreateError)) return err;
+  const at = run[err.index];
+  return at === undefined ? err : namedEntryError(err.cause, at.e.index, at.e.label);
 }

@@ -1,11 +1,11 @@
 import { conflict, gone, invalid, notFound } from '../../errors/fhir-error.js';
 import { newId } from '../model/ids.js';
 import type { Repository } from '../repository/repository.js';
-import { PreparedCreateError, type PreparedCreate, type TransactionWriter } from '../repository/writer.js';
+import type { PreparedCreate, TransactionWriter } from '../repository/writer.js';
 import type { SearchService } from '../search/search-service.js';
 import { BundleLinks, type ConditionalReference } from './bundle-links.js';
 import { MAX_PER_STATEMENT } from '../../store/insert-many.js';
-import { asFhirError, namedEntryError } from './entry-error.js';
+import { asFhirError, namedEntryError, namedRunError, namedSync } from './entry-error.js';
 import { executeWrite, mapLinks, matchOrNone, outcomeIdentity, withConditionals, type EntryContext } from './entry-executor.js';
 import { conditionalCriteria, PHASES, phaseEntries } from './entry-order.js';
 import { criteriaKey } from '../repository/criteria-matcher.js';
@@ -202,7 +202,7 @@ class PlainCreates {
     const resource = e.resource;
     if (resource === undefined) throw new Error(`entry ${e.index}: POST without a resource passed parsing`);
     try {
-      const first = guardedSync(e, () => mapLinks(this.ctx, e, resource));
+      const first = namedSync(e, () => mapLinks(this.ctx, e, resource));
       if (this.couldMatchUnstored(first.pending)) await this.flush();
       // The connection runs one statement at a time: resolving waits for the run being stored.
       else if (first.pending.length > 0) await this.stored();
@@ -236,7 +236,7 @@ class PlainCreates {
     try {
       await this.ctx.writer.validatePrepared(run.map((r) => r.prepared));
     } catch (err) {
-      throw named(run, err);
+      throw namedRunError(run, err);
     }
   }
 
@@ -281,27 +281,12 @@ class PlainCreates {
       await this.ctx.writer.validatePrepared(prepared);
       written = await this.ctx.writer.createPrepared(prepared);
     } catch (err) {
-      throw named(run, err);
+      throw namedRunError(run, err);
     }
     run.forEach(({ e }, i) => {
       const w = written[i];
-      if (w !== undefined) guardedSync(e, () => this.settle(e, { kind: 'written', written: w }));
+      if (w !== undefined) namedSync(e, () => this.settle(e, { kind: 'written', written: w }));
     });
-  }
-}
-
-/** A PreparedCreateError as the error of the entry it names. */
-function named(run: readonly Waiting[], err: unknown): unknown {
-  if (!(err instanceof PreparedCreateError)) return err;
-  const at = run[err.index];
-  return at === undefined ? err : namedEntryError(err.cause, at.e.index, at.e.label);
-}
-
-function guardedSync<T>(e: EntryRequest, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw namedEntryError(err, e.index, e.label);
   }
 }
 

@@ -1,6 +1,6 @@
 import { MAX_PER_STATEMENT } from '../../store/insert-many.js';
-import { PreparedCreateError, type PreparedUpdate } from '../repository/writer.js';
-import { namedEntryError } from './entry-error.js';
+import type { PreparedUpdate } from '../repository/writer.js';
+import { namedEntryError, namedRunError, namedSync } from './entry-error.js';
 import { mapLinks, withConditionals, type EntryContext } from './entry-executor.js';
 import type { EntryRequest } from './entry-request.js';
 import type { EntryOutcome } from './types.js';
@@ -66,8 +66,7 @@ export class UpdateRun {
     try {
       written = run.length > 1 ? await this.ctx.writer.updatePrepared(run.map((r) => r.prepared)) : undefined;
     } catch (err) {
-      const at = err instanceof PreparedCreateError ? run[err.index] : undefined;
-      throw at === undefined ? err : namedEntryError(err instanceof PreparedCreateError ? err.cause : err, at.e.index, at.e.label);
+      throw namedRunError(run, err);
     }
     if (written === undefined) {
       for (const r of run) await this.alone(r.e, r.id);
@@ -75,12 +74,7 @@ export class UpdateRun {
     }
     run.forEach((r, i) => {
       const w = written[i];
-      if (w === undefined) return;
-      try {
-        this.settle(r.e, { kind: 'written', written: w });
-      } catch (err) {
-        throw namedEntryError(err, r.e.index, r.e.label);
-      }
+      if (w !== undefined) namedSync(r.e, () => this.settle(r.e, { kind: 'written', written: w }));
     });
   }
 }
