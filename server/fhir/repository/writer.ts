@@ -104,6 +104,22 @@ export class PreparedCreateError extends Error {
   }
 }
 
+/** The body's id, when it has one. */
+const bodyIdOf = (body: unknown): string | undefined => (isJsonObject(body) && typeof body['id'] === 'string' ? body['id'] : undefined);
+
+/** An update's body must carry the URL's id (https://hl7.org/fhir/R4/http.html#update): 400 otherwise. */
+function checkUrlId(resourceType: string, id: string, body: unknown): void {
+  if (isJsonObject(body) && body['id'] !== id) {
+    throw invalid(`The id in the body (${String(body['id'])}) does not match the URL (${id})`, [`${resourceType}.id`]);
+  }
+}
+
+/** A conditional update's body may leave the id out, else it must be the match's (http.html#cond-update): 400 otherwise. */
+function checkMatchedId(body: unknown, match: string): void {
+  const bodyId = bodyIdOf(body);
+  if (bodyId !== undefined && bodyId !== match) throw invalid(`The id in the body (${bodyId}) is not the id of the matching resource (${match})`);
+}
+
 /** A PUT to a known resource, validated and indexed, waiting to be written with others (TransactionWriter.updatePrepared). */
 export interface PreparedUpdate {
   readonly resource: ResourceJson;
@@ -287,20 +303,16 @@ export class TransactionWriter {
 
   /** update, or update-as-create for an unknown id (https://hl7.org/fhir/R4/http.html#update). */
   async update(resourceType: string, id: string, body: unknown, ifMatch?: number): Promise<Written> {
-    if (isJsonObject(body) && body['id'] !== id) {
-      throw invalid(`The id in the body (${String(body['id'])}) does not match the URL (${id})`, [`${resourceType}.id`]);
-    }
+    checkUrlId(resourceType, id, body);
     const resource = prepareForWrite(this.validator, resourceType, body, id);
     return this.putLocked(resource, ifMatch, 'PUT');
   }
 
   /** Conditional update (https://hl7.org/fhir/R4/http.html#cond-update). */
   async conditionalUpdate(resourceType: string, query: string, body: unknown, ifMatch?: number): Promise<Written> {
-    const bodyId = isJsonObject(body) && typeof body['id'] === 'string' ? body['id'] : undefined;
+    const bodyId = bodyIdOf(body);
     const first = await this.criteria.matchOne({ resourceType, query }, 'Conditional update', { locked: true });
-    if (first !== undefined && bodyId !== undefined && bodyId !== first) {
-      throw invalid(`The id in the body (${bodyId}) is not the id of the matching resource (${first})`);
-    }
+    if (first !== undefined) checkMatchedId(body, first);
     const resource = prepareForWrite(this.validator, resourceType, body, first ?? bodyId ?? newId());
     return this.putLocked(resource, ifMatch, first === undefined && bodyId === undefined ? 'POST' : 'PUT');
   }
@@ -332,13 +344,8 @@ export class TransactionWriter {
    * up to the write, for updatePrepared; throws as update / conditionalUpdate do (400, 422).
    */
   prepareUpdate(resourceType: string, id: string, body: unknown, criteria: Criteria | undefined): PreparedUpdate {
-    if (criteria === undefined && isJsonObject(body) && body['id'] !== id) {
-      throw invalid(`The id in the body (${String(body['id'])}) does not match the URL (${id})`, [`${resourceType}.id`]);
-    }
-    const bodyId = isJsonObject(body) && typeof body['id'] === 'string' ? body['id'] : undefined;
-    if (criteria !== undefined && bodyId !== undefined && bodyId !== id) {
-      throw invalid(`The id in the body (${bodyId}) is not the id of the matching resource (${id})`);
-    }
+    if (criteria === undefined) checkUrlId(resourceType, id, body);
+    else checkMatchedId(body, id);
     const resource = prepareForWrite(this.validator, resourceType, body, id);
     return { resource, next: { resourceType, id, content: storableContent(resource), method: 'PUT', index: this.indexer.rows(resource) }, criteria };
   }
