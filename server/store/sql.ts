@@ -24,6 +24,13 @@ export const COPY_TO_HISTORY = (source: string, methodParam: string): string => 
   SELECT resource_type, id, version_id, last_updated, deleted, ${methodParam}, content FROM ${source}
   RETURNING version_id, last_updated`;
 
+/** COPY_TO_HISTORY for many resources: each new row of `source`, with its method from the statement's `batch`. */
+const BATCH_TO_HISTORY = (source: string): string => `
+  INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content)
+  SELECT s.resource_type, s.id, s.version_id, s.last_updated, s.deleted, b.method, s.content
+    FROM ${source} s JOIN batch b ON b.resource_type = s.resource_type AND b.id = s.id
+  RETURNING resource_type, id, version_id, last_updated`;
+
 const statements = new Map<string, string>();
 
 function cached(key: string, build: () => string): string {
@@ -60,10 +67,7 @@ export function insertManyFirstVersions(mask: number): string {
     ON CONFLICT (resource_type, id) DO NOTHING
     RETURNING sid, resource_type, id, version_id, last_updated, deleted, content
   )${indexInsertCtes('ins', 5, mask, 'batch')}${contentQueueCte('ins', mask)}
-  INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content)
-  SELECT s.resource_type, s.id, s.version_id, s.last_updated, s.deleted, b.method, s.content
-    FROM ins s JOIN batch b ON b.resource_type = s.resource_type AND b.id = s.id
-  RETURNING resource_type, id, version_id, last_updated`);
+  ${BATCH_TO_HISTORY('ins')}`);
 }
 
 /** In an UPDATE of `resource r` FROM `ts`: now, or 1 ms after the replaced version if that is later. */
@@ -114,10 +118,7 @@ export function writeManyNextVersions(mask: number): string {
      WHERE r.resource_type = b.resource_type AND r.id = b.id AND r.version_id = b.version_id - 1
     RETURNING r.sid, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
   )${indexDeleteCtes('cur')}${indexInsertCtes('cur', 6, mask, 'batch')}${contentQueueCte('cur', mask)}
-  INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content)
-  SELECT s.resource_type, s.id, s.version_id, s.last_updated, s.deleted, b.method, s.content
-    FROM cur s JOIN batch b ON b.resource_type = s.resource_type AND b.id = s.id
-  RETURNING resource_type, id, version_id, last_updated`);
+  ${BATCH_TO_HISTORY('cur')}`);
 }
 
 /** The current rows of many resources, locked in (type, id) order; missing ones are not returned. */
