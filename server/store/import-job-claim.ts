@@ -27,6 +27,9 @@ export interface BundleLoaded {
 
 const LOADED_WHERE = `topic = '${BUNDLE_LOADED_TOPIC}' AND payload ->> 'job' = $1 AND payload ->> 'seq' = $2`;
 
+/** Whether loading the chunk records it (a Bundle's; NDJSON lines are written again harmlessly). */
+const recordsLoad = (chunk: ClaimedChunk): boolean => chunk.format === 'bundle' && chunk.kind === 'data';
+
 /** The result a committed load of this chunk recorded, if a claim died before marking the chunk done. */
 async function loadedBefore(client: PoolClient, chunk: ClaimedChunk): Promise<ChunkResult | undefined> {
   const r = await client.query<{ payload: BundleLoaded }>(`SELECT payload FROM outbox WHERE ${LOADED_WHERE} LIMIT 1`, [chunk.jobId, String(chunk.seq)]);
@@ -150,7 +153,7 @@ export async function claimChunk(
     await client.query('SAVEPOINT claimed_load');
     let result: ChunkResult;
     try {
-      const recorded = chunk.format === 'bundle' && chunk.kind === 'data' ? await loadedBefore(client, chunk) : undefined;
+      const recorded = recordsLoad(chunk) ? await loadedBefore(client, chunk) : undefined;
       result = recorded ?? (await load(chunk, added));
     } catch (error) {
       // The chunk's own writes ran on other connections; the claim drops the chunks it added and counts the attempt.
@@ -162,7 +165,7 @@ export async function claimChunk(
       failure = { error };
       return true;
     }
-    await client.query(`DELETE FROM outbox WHERE ${LOADED_WHERE}`, [chunk.jobId, String(chunk.seq)]);
+    if (recordsLoad(chunk)) await client.query(`DELETE FROM outbox WHERE ${LOADED_WHERE}`, [chunk.jobId, String(chunk.seq)]);
     await client.query(`UPDATE import_job_chunk SET state = 'done', body = NULL, result = $3 WHERE job_id = $1 AND seq = $2`, [
       chunk.jobId,
       chunk.seq,
