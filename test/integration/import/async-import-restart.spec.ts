@@ -53,13 +53,11 @@ describe('Asynchronous $import: a process dying mid-job', function () {
     for (let i = 0; i < 4; i += 1) expect(await countByIdentifier(s.pool, 'Patient', system, `lock-${String(i)}`)).to.equal(1);
   });
 
-  it('a chunk whose writes committed but which was not marked done is loaded again without duplicates (lines without an id get an id derived from the job and line)', async () => {
-    const url = statusUrl(await submitImport(s.base, lines('crash-', 2), 'application/fhir+ndjson'));
+  /** A process claims the next chunk and loads it (its transaction commits), then dies before the claim commits. */
+  async function loadThenDie(): Promise<void> {
     const { repository, search } = createFhirServices(new ResourceStore(s.pool), sharedValidator(), loadConfig({}), s.base);
     const processor = new BundleProcessor({ repository, search: search.service, serverBase: s.base, maxEntries: 1000 });
-    const store = new ImportJobStore(s.pool);
-    // The process loads the chunk (its transaction commits), then dies before the claim commits.
-    const claimed = store.claim(async (chunk) => {
+    const claimed = new ImportJobStore(s.pool).claim(async (chunk) => {
       await loadChunk(processor, chunk, undefined);
       throw new SimulatedCrash('process died');
     }, () => undefined);
@@ -67,6 +65,11 @@ describe('Asynchronous $import: a process dying mid-job', function () {
       () => expect.fail('the simulated crash should end the claim'),
       (err: unknown) => expect(err).to.be.instanceOf(SimulatedCrash),
     );
+  }
+
+  it('a chunk whose writes committed but which was not marked done is loaded again without duplicates (lines without an id get an id derived from the job and line)', async () => {
+    const url = statusUrl(await submitImport(s.base, lines('crash-', 2), 'application/fhir+ndjson'));
+    await loadThenDie();
     expect(await countByIdentifier(s.pool, 'Patient', system, 'crash-0')).to.equal(1);
     expect((await fhirRequest(url)).status).to.equal(202);
     expect(await s.runImports()).to.equal(1);
@@ -87,18 +90,7 @@ describe('Asynchronous $import: a process dying mid-job', function () {
       ],
     };
     const url = statusUrl(await submitImport(s.base, JSON.stringify(bundle), 'application/fhir+json'));
-    const { repository, search } = createFhirServices(new ResourceStore(s.pool), sharedValidator(), loadConfig({}), s.base);
-    const processor = new BundleProcessor({ repository, search: search.service, serverBase: s.base, maxEntries: 1000 });
-    const store = new ImportJobStore(s.pool);
-    // The process loads the Bundle (its transaction commits), then dies before the claim commits.
-    const claimed = store.claim(async (chunk) => {
-      await loadChunk(processor, chunk, undefined);
-      throw new SimulatedCrash('process died');
-    }, () => undefined);
-    await claimed.then(
-      () => expect.fail('the simulated crash should end the claim'),
-      (err: unknown) => expect(err).to.be.instanceOf(SimulatedCrash),
-    );
+    await loadThenDie();
     expect(await countByIdentifier(s.pool, 'Patient', system, 'tx-crash-0')).to.equal(1);
     expect(await s.runImports()).to.equal(1);
     const done = await fhirRequest(url);
