@@ -6,8 +6,7 @@ import type { ChunkResult, ClaimedChunk, ImportFailure } from '../store/import-j
 import { BUNDLE_LOADED_TOPIC, type BundleLoaded } from '../store/import-job-claim.js';
 import { lineId, ndjsonEntry, parseNdjsonLine, type NdjsonLine } from './ndjson.js';
 import { loadNdjsonEntries } from './ndjson-load.js';
-import { entryTypeOf, ImportTally } from './tally.js';
-import { isJsonObject } from '../fhir/model/json-object.js';
+import { entryTypesOf, ImportTally } from './tally.js';
 
 type Failure = ImportFailure;
 
@@ -69,7 +68,7 @@ async function loadNdjson(processor: BundleProcessor, chunk: ClaimedChunk, acces
 function recordLoaded(chunk: ClaimedChunk, body: unknown): BeforeCommit {
   return async (outcomes, enqueue) => {
     const tally = new ImportTally();
-    tally.addOutcomes(outcomes, (isJsonObject(body) && Array.isArray(body['entry']) ? (body['entry'] as unknown[]) : []).map(entryTypeOf));
+    tally.addOutcomes(outcomes, entryTypesOf(body));
     const loaded: BundleLoaded = { job: chunk.jobId, seq: chunk.seq, result: resultOf(tally, []) };
     await enqueue(BUNDLE_LOADED_TOPIC, [loaded]);
   };
@@ -88,7 +87,7 @@ async function loadBundle(processor: BundleProcessor, chunk: ClaimedChunk, acces
     return resultOf(tally, failed.map(({ index, error }) => ({ entry: index, outcome: outcomeOf(error) })));
   } catch (err) {
     if (!(err instanceof FhirError) || (err.status >= 500 && !last)) throw err;
-    tally.addFailed((isJsonObject(body) && Array.isArray(body['entry']) ? (body['entry'] as unknown[]) : []).map(entryTypeOf));
+    tally.addFailed(entryTypesOf(body));
     return resultOf(tally, [{ outcome: outcomeOf(err) }]);
   }
 }

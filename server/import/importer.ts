@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { FhirError } from '../errors/fhir-error.js';
 import type { BundleProcessor } from '../fhir/bundle/bundle-processor.js';
-import { isJsonObject } from '../fhir/model/json-object.js';
 import { peekBundleType, type ImportFile } from './import-files.js';
 import { ndjsonChunks, ndjsonEntry, type NdjsonLine } from './ndjson.js';
 import { loadNdjsonEntries } from './ndjson-load.js';
-import { entryTypeOf, ImportTally } from './tally.js';
+import { entryTypesOf, ImportTally } from './tally.js';
 
 export interface ImportOptions {
   /** Files loaded at the same time (each in its own transaction or batch). */
@@ -106,8 +105,7 @@ export class Importer {
       for (const { index, error } of failed.slice(0, REPORTED_PER_FILE)) this.tally.fail(f.path, `Bundle.entry[${index}]: ${message(error)}`);
       if (failed.length > REPORTED_PER_FILE) this.tally.fail(f.path, `... and ${failed.length - REPORTED_PER_FILE} more failed entries`);
     } catch (err) {
-      const entries = isJsonObject(body) && Array.isArray(body['entry']) ? body['entry'] : [];
-      this.tally.addFailed(entries.map(entryTypeOf));
+      this.tally.addFailed(entryTypesOf(body));
       throw err;
     }
   }

@@ -92,3 +92,9 @@ export function entryTypeOf(raw: unknown): string {
   const r = isJsonObject(raw) ? raw['resource'] : undefined;
   return isJsonObject(r) && typeof r['resourceType'] === 'string' ? r['resourceType'] : 'unknown';
 }
+
+/** The resource type of each entry of a raw Bundle (none when it has no entry array). */
+export function entryTypesOf(body: unknown): string[] {
+  const entries: unknown = isJsonObject(body) ? body['entry'] : undefined;
+  return Array.isArray(entries) ? entries.map(entryTypeOf) : [];
+}
