@@ -361,22 +361,26 @@ export class TransactionWriter {
    * when its turn came. Then the write hooks run, in order.
    */
   async updatePrepared(batch: readonly PreparedUpdate[]): Promise<Written[] | undefined> {
-    let states: Map<string, { versionId: number; deleted: boolean }> = new Map();
-    let versions: readonly (VersionInfo | undefined)[] = [];
+    let stored: { readonly v: VersionInfo; readonly created: boolean }[];
     try {
-      await this.tx.undoable(async () => {
-        states = await this.tx.lockMany(batch.map((p) => p.next));
-        const next: NextVersion[] = [];
-        for (const p of batch) {
+      stored = await this.tx.undoable(async () => {
+        const states = await this.tx.lockMany(batch.map((p) => p.next));
+        // Re-created when the current version is a deletion, as putLocked says.
+        const created: boolean[] = [];
+        const next = batch.map((p): NextVersion => {
           const state = states.get(`${p.next.resourceType}/${p.next.id}`);
           if (state === undefined) throw NOT_TOGETHER;
-          next.push({ ...p.next, versionId: state.versionId + 1 });
-        }
-        versions = await this.tx.updateMany(next);
-        if (versions.some((v) => v === undefined)) throw NOT_TOGETHER;
-        const conditional = batch.filter((p) => p.criteria !== undefined);
-        const matches = await this.criteria.matchEach(conditional.flatMap((p) => (p.criteria === undefined ? [] : [p.criteria])));
-        if (conditional.some((p, i) => matches[i]?.length !== 1 || matches[i][0] !== p.next.id)) throw NOT_TOGETHER;
+          created.push(state.deleted);
+          return { ...p.next, versionId: state.versionId + 1 };
+        });
+        const versions = (await this.tx.updateMany(next)).map((v, i) => {
+          if (v === undefined) throw NOT_TOGETHER;
+          return { v, created: created[i] === true };
+        });
+        const conditional = batch.flatMap((p) => (p.criteria === undefined ? [] : [{ id: p.next.id, criteria: p.criteria }]));
+        const matches = await this.criteria.matchEach(conditional.map((c) => c.criteria));
+        if (conditional.some((c, i) => matches[i]?.length !== 1 || matches[i][0] !== c.id)) throw NOT_TOGETHER;
+        return versions;
       });
     } catch (err) {
       if (err === NOT_TOGETHER) return undefined;
@@ -384,11 +388,10 @@ export class TransactionWriter {
     }
     const out: Written[] = [];
     for (const [i, p] of batch.entries()) {
-      const v = versions[i];
-      const state = states.get(`${p.next.resourceType}/${p.next.id}`);
-      if (v === undefined || state === undefined) throw new Error('updatePrepared: a version written is missing');
+      const s = stored[i];
+      if (s === undefined) throw new Error('updatePrepared: a version written is missing');
       try {
-        out.push(await this.after(written(p.resource, v, state.deleted)));
+        out.push(await this.after(written(p.resource, s.v, s.created)));
       } catch (err) {
         throw new PreparedCreateError(i, err);
       }
