@@ -45,6 +45,11 @@ function columnType(value: unknown): string | undefined {
   return undefined;
 }
 
+/** `where` with each parameter placeholder `$n` replaced by `to(n)` (the builder puts `$` nowhere else). */
+function withPlaceholders(where: string, to: (n: number) => string): string {
+  return where.replace(/\$(\d+)/g, (_, n: string) => to(Number(n)));
+}
+
 /**
  * Criteria of one shape (the same WHERE text and value types: Synthea's thousands of
  * `identifier=system|value`) as one statement that PostgreSQL plans once: their
@@ -58,7 +63,7 @@ function templated(group: readonly Single[], types: readonly string[], limit: nu
   if (first === undefined) throw new Error('templated: an empty group');
   const columns = types.map((_, i) => `p${String(i + 1)}`);
   const arrays = types.map((t, i) => `$${String(i + 2)}::${t}[]`);
-  const where = first.where.replace(/\$(\d+)/g, (_, n: string) => `c.p${n}`);
+  const where = withPlaceholders(first.where, (n) => `c.p${String(n)}`);
   const text = `SELECT c.k, m.id, m.version_id, m.last_updated, m.deleted, m.content::text AS json
     FROM unnest($1::int4[], ${arrays.join(', ')}) AS c(k, ${columns.join(', ')})
    CROSS JOIN LATERAL (SELECT ${COLUMNS}, r.content FROM resource r WHERE ${where} LIMIT $${String(types.length + 2)}) m`;
@@ -74,7 +79,7 @@ function branches(singles: readonly Single[], limit: number): Statement {
     // Renumbered: each criteria's parameters follow those of the branches before it.
     const offset = p.values.length;
     for (const v of s.values) p.values.push(v);
-    const where = s.where.replace(/\$(\d+)/g, (_, n: string) => `$${String(Number(n) + offset)}`);
+    const where = withPlaceholders(s.where, (n) => `$${String(n + offset)}`);
     return `(SELECT ${String(s.k)} AS k, ${COLUMNS}, r.content::text AS json FROM resource r WHERE ${where} LIMIT ${bound})`;
   });
   return { text: parts.join('\nUNION ALL\n'), values: p.values };
@@ -84,7 +89,7 @@ function branches(singles: readonly Single[], limit: number): Statement {
  * The statements matching `items`: criteria of a shape shared with others in one
  * templated statement per shape, the rest in UNION ALL statements of up to 64
  * branches. Either way one statement instead of two per criteria (a match, then a
- * read), sent together.
+ * read), run one after another on the transaction's connection.
  */
 export function matchManyStatements(items: readonly MatchCriteria[], limit: number, now: number): Statement[] {
   const shapes = new Map<string, { types: string[]; group: Single[] }>();
