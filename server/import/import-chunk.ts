@@ -2,7 +2,9 @@ import { FhirError, invalid } from '../errors/fhir-error.js';
 import { toOperationOutcome } from '../errors/outcome.js';
 import type { BundleProcessor } from '../fhir/bundle/bundle-processor.js';
 import type { BeforeCommit, EntryAccess } from '../fhir/bundle/types.js';
-import type { ChunkResult, ClaimedChunk, ImportFailure } from '../store/import-job-types.js';
+import { isJsonObject } from '../fhir/model/json-object.js';
+import type { ChunkResult, ClaimedChunk, ImportFailure, LoadedBefore } from '../store/import-job-types.js';
+import { combinedResult } from './import-totals.js';
 import { BUNDLE_LOADED_TOPIC, type BundleLoaded } from '../store/import-job-claim.js';
 import { lineId, ndjsonEntry, parseNdjsonLine, type NdjsonLine } from './ndjson.js';
 import { loadNdjsonEntries } from './ndjson-load.js';
@@ -59,37 +61,66 @@ async function loadNdjson(processor: BundleProcessor, chunk: ClaimedChunk, acces
 }
 
 /**
- * Records in a transaction Bundle's own database transaction that the chunk loaded it,
- * with its result (store/import-job-claim.ts BUNDLE_LOADED_TOPIC), so that a claim
- * dying after the Bundle's commit does not load it again. Its reads and searches,
- * run after the commit, are recorded as skipped (a failed search would be reported
- * failed by the claim that ran it).
+ * Records, in each database transaction that writes entries of the Bundle, which
+ * entries it loaded and with what result (store/import-job-claim.ts BUNDLE_LOADED_TOPIC),
+ * so that a claim dying after such a commit does not load them again. `original` maps
+ * an entry's index in `body` to its index in the chunk's Bundle. A transaction's reads
+ * and searches, run after its commit, are recorded as skipped (a failed search would
+ * be reported failed by the claim that ran it).
  */
-function recordLoaded(chunk: ClaimedChunk, body: unknown): BeforeCommit {
-  return async (outcomes, enqueue) => {
+function recordLoaded(chunk: ClaimedChunk, body: unknown, original: (index: number) => number): BeforeCommit {
+  const types = entryTypesOf(body);
+  return async (committed, enqueue) => {
+    const indexes = [...committed.keys()];
     const tally = new ImportTally();
-    tally.addOutcomes(outcomes, entryTypesOf(body));
-    const loaded: BundleLoaded = { job: chunk.jobId, seq: chunk.seq, result: resultOf(tally, []) };
+    tally.addOutcomes(
+      indexes.map((i) => committed.get(i)),
+      indexes.map((i) => types[i] ?? 'unknown'),
+    );
+    const loaded: BundleLoaded = { job: chunk.jobId, seq: chunk.seq, entries: indexes.map(original), result: resultOf(tally, []) };
     await enqueue(BUNDLE_LOADED_TOPIC, [loaded]);
   };
+}
+
+/**
+ * The part of a Bundle that earlier loads did not commit (ClaimedChunk.loaded): the
+ * Bundle without those entries, with each remaining entry's index in the original;
+ * undefined when nothing is left. An entry left that links to one loaded before by its
+ * full URL (which only a batch allows, and only to an entry already written) fails.
+ */
+function remainder(body: unknown, loaded: LoadedBefore): { body: unknown; original: number[] } | undefined {
+  const entries: unknown = isJsonObject(body) ? body['entry'] : undefined;
+  if (loaded.entries === undefined || !Array.isArray(entries) || !isJsonObject(body)) return undefined;
+  const done = loaded.entries;
+  const original = entries.map((_, i) => i).filter((i) => !done.has(i));
+  if (original.length === 0) return undefined;
+  return { body: { ...body, entry: original.map((i): unknown => entries[i]) }, original };
 }
 
 /**
  * A Bundle job (one chunk): processed as if posted to the base. A transaction that
  * fails is reported once, with the OperationOutcome naming its failing entry, and
  * all its entries counted failed; a batch reports each failed entry by its index.
+ * Entries that earlier claims loaded (ClaimedChunk.loaded) are counted from their
+ * records and not loaded again.
  */
 async function loadBundle(processor: BundleProcessor, chunk: ClaimedChunk, access: EntryAccess | undefined, last: boolean): Promise<ChunkResult> {
+  const parsed: unknown = JSON.parse(chunk.body);
+  const rest = chunk.loaded === undefined ? { body: parsed, original: undefined } : remainder(parsed, chunk.loaded);
+  if (rest === undefined) return combinedResult(chunk.loaded?.results ?? []);
+  const { body, original } = rest;
+  const originalOf = (index: number): number => original?.[index] ?? index;
   const tally = new ImportTally();
-  const body: unknown = JSON.parse(chunk.body);
+  let result: ChunkResult;
   try {
-    const failed = tally.addResult(await processor.process(body, access, recordLoaded(chunk, body)));
-    return resultOf(tally, failed.map(({ index, error }) => ({ entry: index, outcome: outcomeOf(error) })));
+    const failed = tally.addResult(await processor.process(body, access, recordLoaded(chunk, body, originalOf)));
+    result = resultOf(tally, failed.map(({ index, error }) => ({ entry: originalOf(index), outcome: outcomeOf(error) })));
   } catch (err) {
     if (!(err instanceof FhirError) || (err.status >= 500 && !last)) throw err;
     tally.addFailed(entryTypesOf(body));
-    return resultOf(tally, [{ outcome: outcomeOf(err) }]);
+    result = resultOf(tally, [{ outcome: outcomeOf(err) }]);
   }
+  return chunk.loaded === undefined ? result : combinedResult([...chunk.loaded.results, result]);
 }
 
 /**

@@ -32,3 +32,9 @@ export function totalsOf(results: readonly ChunkResult[], maxFailures = Number.P
   }
   return { ...total, byType: new Map([...byType].sort(([a], [b]) => (a < b ? -1 : 1))), failures, failuresOmitted: omitted };
 }
+
+/** Several results of one chunk as one (the entries loaded before a claim died, and the rest). */
+export function combinedResult(results: readonly ChunkResult[]): ChunkResult {
+  const totals = totalsOf(results);
+  return { counts: Object.fromEntries(totals.byType), failures: totals.failures };
+}

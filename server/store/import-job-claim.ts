@@ -5,23 +5,27 @@
  */
 import type { Pool, PoolClient } from './db.js';
 import { withTransaction } from './db.js';
-import type { ChunkAdder, ChunkKind, ChunkResult, ChunkSink, ClaimedChunk, ImportFormat, ImportInput, ImportJobState, JobCompletion } from './import-job-types.js';
+import type { ChunkAdder, ChunkKind, ChunkResult, ChunkSink, ClaimedChunk, ImportFormat, ImportInput, ImportJobState, JobCompletion, LoadedBefore } from './import-job-types.js';
 import { enqueue } from './outbox-enqueue.js';
 
 /**
- * Outbox topic of the records a Bundle chunk's own database transaction leaves, with
- * the chunk's result, that it loaded the Bundle (import/import-chunk.ts). The Bundle
- * commits on its own connection before the claim does: a claim that dies in between
- * leaves the chunk queued, and its next claim finds the record instead of loading
- * the Bundle again (its plain creates would be created twice). Nothing drains the
- * topic: the claim that marks the chunk done deletes its record.
+ * Outbox topic of the records that a Bundle chunk's database transactions leave, each
+ * committing with the writes it names (import/import-chunk.ts): a transaction Bundle
+ * leaves one, a batch Bundle one per transaction of its entries. The Bundle commits on
+ * other connections before the claim does: a claim that dies in between leaves the
+ * chunk queued, and its next claim finds the records, so the entries they name are
+ * not loaded again (plain creates would be created twice). Nothing drains the topic:
+ * the claim that marks the chunk done deletes its records.
  */
 export const BUNDLE_LOADED_TOPIC = 'import-bundle-loaded';
 
-/** What a Bundle chunk's transaction records (BUNDLE_LOADED_TOPIC). */
+/** What one transaction of a Bundle chunk records (BUNDLE_LOADED_TOPIC). */
 export interface BundleLoaded {
   readonly job: string;
   readonly seq: number;
+  /** The entries it loaded, by index in the Bundle (absent in records made before batch Bundles were recorded: all). */
+  readonly entries?: readonly number[];
+  /** Its entries' result. */
   readonly result: ChunkResult;
 }
 
@@ -30,10 +34,16 @@ const LOADED_WHERE = `topic = '${BUNDLE_LOADED_TOPIC}' AND payload ->> 'job' = $
 /** Whether loading the chunk records it (a Bundle's; NDJSON lines are written again harmlessly). */
 const recordsLoad = (chunk: ClaimedChunk): boolean => chunk.format === 'bundle' && chunk.kind === 'data';
 
-/** The result a committed load of this chunk recorded, if a claim died before marking the chunk done. */
-async function loadedBefore(client: PoolClient, chunk: ClaimedChunk): Promise<ChunkResult | undefined> {
-  const r = await client.query<{ payload: BundleLoaded }>(`SELECT payload FROM outbox WHERE ${LOADED_WHERE} LIMIT 1`, [chunk.jobId, String(chunk.seq)]);
-  return r.rows[0]?.payload.result;
+/** What committed loads of this chunk recorded, if a claim died before marking the chunk done. */
+async function loadedBefore(client: PoolClient, chunk: ClaimedChunk): Promise<LoadedBefore | undefined> {
+  const r = await client.query<{ payload: BundleLoaded }>(`SELECT payload FROM outbox WHERE ${LOADED_WHERE} ORDER BY id`, [chunk.jobId, String(chunk.seq)]);
+  if (r.rows.length === 0) return undefined;
+  let entries: Set<number> | undefined = new Set();
+  for (const { payload } of r.rows) {
+    if (payload.entries === undefined) entries = undefined;
+    else for (const i of payload.entries) entries?.add(i);
+  }
+  return { entries, results: r.rows.map((row) => row.payload.result) };
 }
 
 interface ChunkRow {
@@ -153,8 +163,8 @@ export async function claimChunk(
     await client.query('SAVEPOINT claimed_load');
     let result: ChunkResult;
     try {
-      const recorded = recordsLoad(chunk) ? await loadedBefore(client, chunk) : undefined;
-      result = recorded ?? (await load(chunk, added));
+      const loaded = recordsLoad(chunk) ? await loadedBefore(client, chunk) : undefined;
+      result = await load(loaded === undefined ? chunk : { ...chunk, loaded }, added);
     } catch (error) {
       // The chunk's own writes ran on other connections; the claim drops the chunks it added and counts the attempt.
       await client.query('ROLLBACK TO SAVEPOINT claimed_load');

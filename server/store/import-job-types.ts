@@ -83,6 +83,16 @@ export interface ClaimedChunk {
   readonly attempts: number;
   /** Earlier claims of this chunk that neither finished nor failed: their process died while loading it. */
   readonly unfinishedClaims: number;
+  /** What earlier loads of this Bundle chunk committed before their claim died (BUNDLE_LOADED_TOPIC). */
+  readonly loaded?: LoadedBefore;
+}
+
+/** The records committed loads of a Bundle chunk left (store/import-job-claim.ts BUNDLE_LOADED_TOPIC). */
+export interface LoadedBefore {
+  /** The Bundle's entries they loaded, by index; undefined: all of them. */
+  readonly entries: ReadonlySet<number> | undefined;
+  /** Their results, one per record (the entries each loaded). */
+  readonly results: readonly ChunkResult[];
 }
 
 /** An outbox message written in the transaction that finishes a job (its audit record). */

@@ -8,7 +8,8 @@ import { runWriteGroup } from './batch-group.js';
 import type { EntryRequest } from './entry-request.js';
 import { readEntry } from './read-entry.js';
 import type { BundleDeps } from './transaction.js';
-import type { EntryAccess, EntryOutcome } from './types.js';
+import type { TransactionWriter } from '../repository/writer.js';
+import type { BeforeCommit, EntryAccess, EntryOutcome } from './types.js';
 
 /** Batch entries in flight at once, per Bundle (each holds one pooled connection while it runs). */
 const BATCH_PARALLELISM = 4;
@@ -29,6 +30,14 @@ function bindOutcome(links: BundleLinks, e: EntryRequest, o: EntryOutcome): void
   }
 }
 
+/** Tells `beforeCommit` (if any) what a write transaction is about to commit: its entries that succeeded. */
+async function beforeCommitOf(beforeCommit: BeforeCommit | undefined, writer: TransactionWriter, outcomes: Iterable<[EntryRequest, EntryOutcome]>): Promise<void> {
+  if (beforeCommit === undefined) return;
+  const committed = new Map<number, EntryOutcome>();
+  for (const [e, o] of outcomes) if (o.kind !== 'failed') committed.set(e.index, o);
+  if (committed.size > 0) await beforeCommit(committed, (topic, payloads) => writer.enqueue(topic, payloads));
+}
+
 /**
  * A batch Bundle (https://hl7.org/fhir/R4/http.html#brules): each entry as if on its
  * own, phase by phase in the spec's order (within a phase the spec makes the order
@@ -37,9 +46,9 @@ function bindOutcome(links: BundleLinks, e: EntryRequest, o: EntryOutcome): void
  * Entries are independent by the spec's rule, so a reference to another entry's full
  * URL resolves only to an entry already written (otherwise that entry fails with 400).
  * Conditional references are resolved too, although the spec only requires it in
- * transactions.
+ * transactions. `beforeCommit` runs in each write transaction (BeforeCommit).
  */
-export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest | FhirError)[], access?: EntryAccess): Promise<EntryOutcome[]> {
+export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest | FhirError)[], access?: EntryAccess, beforeCommit?: BeforeCommit): Promise<EntryOutcome[]> {
   const parsed = entries.filter((e): e is EntryRequest => !(e instanceof Error));
   const links = new BundleLinks(deps.serverBase, parsed.map((e) => e.fullUrl));
   const out: EntryOutcome[] = entries.map((e) =>
@@ -51,7 +60,11 @@ export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest
       const o =
         e.method === 'GET' || e.method === 'HEAD'
           ? await readEntry(deps, e, access)
-          : await deps.repository.transaction((writer) => executeWrite({ writer, walker: deps.walker, links }, e, newId()), access?.writeHook);
+          : await deps.repository.transaction(async (writer) => {
+              const written = await executeWrite({ writer, walker: deps.walker, links }, e, newId());
+              await beforeCommitOf(beforeCommit, writer, [[e, written]]);
+              return written;
+            }, access?.writeHook);
       bindOutcome(links, e, o);
       out[e.index] = o;
     } catch (err) {
@@ -67,10 +80,11 @@ export async function runBatch(deps: BundleDeps, entries: readonly (EntryRequest
   const runGroup = async (group: readonly EntryRequest[]): Promise<void> => {
     let results: Map<EntryRequest, EntryOutcome>;
     try {
-      results = await deps.repository.transaction(
-        (writer) => runWriteGroup({ writer, walker: deps.walker, links: links.withOwnConditionals(), access }, group),
-        access?.writeHook,
-      );
+      results = await deps.repository.transaction(async (writer) => {
+        const written = await runWriteGroup({ writer, walker: deps.walker, links: links.withOwnConditionals(), access }, group);
+        await beforeCommitOf(beforeCommit, writer, written);
+        return written;
+      }, access?.writeHook);
     } catch {
       for (const e of group) await run(e);
       return;

@@ -66,7 +66,7 @@ export class BundleProcessor {
    * failing entry's FhirError, named (`Bundle.entry[3]`); a batch never throws for an
    * entry, each carries its own outcome. `access` authorizes each entry and watches
    * every write (the auth guard's; none for the operator's importer); `beforeCommit`
-   * runs inside a transaction's database transaction, after its writes.
+   * runs inside each database transaction that writes entries, after its writes.
    */
   async process(body: unknown, access?: EntryAccess, beforeCommit?: BeforeCommit): Promise<BundleResult> {
     const { kind, entries } = bundleKind(body);
@@ -84,7 +84,7 @@ export class BundleProcessor {
       }
     });
     const entryTypes = parsed.map((e, i) => (e instanceof Error ? typeOf(entries[i]) : e.resourceType));
-    if (kind === 'batch') return { kind, outcomes: await runBatch(this.deps, parsed, access), entryTypes };
+    if (kind === 'batch') return { kind, outcomes: await runBatch(this.deps, parsed, access, beforeCommit), entryTypes };
     const bad = parsed.find((e): e is FhirError => e instanceof Error);
     if (bad !== undefined) throw bad;
     const ok = parsed as EntryRequest[];

@@ -352,7 +352,7 @@ export async function runTransaction(deps: BundleDeps, entries: readonly EntryRe
   for (const e of entries) if (e.method === 'POST' || (e.method === 'PUT' && e.id === undefined)) planned.set(e.index, newId());
   const slots = await deps.repository.transaction(async (w) => {
     const done = await attempt(deps, w, entries, planned);
-    await beforeCommit?.(done, (topic, payloads) => w.enqueue(topic, payloads));
+    await beforeCommit?.(new Map(entries.map((e) => [e.index, done[e.index]])), (topic, payloads) => w.enqueue(topic, payloads));
     return done;
   }, access?.writeHook);
   const out: EntryOutcome[] = [];

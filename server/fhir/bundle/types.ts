@@ -37,12 +37,19 @@ export interface EntryAccess {
 }
 
 /**
- * Runs inside a transaction Bundle's database transaction, after its writes and before
- * its commit: `outcomes` are the entries' in request order (undefined for reads and
- * searches, which run after the commit); `enqueue` adds outbox rows that commit exactly
- * when the Bundle's writes do (the `$import` worker records there that it loaded the Bundle).
+ * The entries one database transaction of a Bundle writes, by entry index: all of a
+ * transaction Bundle's (undefined for its reads and searches, which run after the
+ * commit), or those of one write transaction of a batch Bundle that succeeded.
  */
-export type BeforeCommit = (outcomes: readonly (EntryOutcome | undefined)[], enqueue: (topic: string, payloads: readonly unknown[]) => Promise<void>) => Promise<void>;
+export type Committed = ReadonlyMap<number, EntryOutcome | undefined>;
+
+/**
+ * Runs inside each database transaction that writes a Bundle's entries, after those
+ * writes and before the commit (one for a transaction Bundle, one per group or lone
+ * entry for a batch): `enqueue` adds outbox rows that commit exactly when those writes
+ * do (the `$import` worker records there which entries it loaded).
+ */
+export type BeforeCommit = (committed: Committed, enqueue: (topic: string, payloads: readonly unknown[]) => Promise<void>) => Promise<void>;
 
 /** The processed Bundle: one outcome per request entry, in request order. */
 export interface BundleResult {

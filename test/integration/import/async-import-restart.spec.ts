@@ -7,6 +7,7 @@ import { createFhirServices } from '../../../server/fhir/services.js';
 import { loadChunk } from '../../../server/import/import-chunk.js';
 import { CHUNK_ATTEMPTS, UNFINISHED_CLAIMS } from '../../../server/import/import-worker.js';
 import { ImportJobStore } from '../../../server/store/import-job-store.js';
+import type { ClaimedChunk } from '../../../server/store/import-job-types.js';
 import { ResourceStore } from '../../../server/store/resource-store.js';
 import { fhirRequest } from '../../helpers/http.js';
 import { sharedValidator, startTestServer, testDatabaseUrl, type TestServer } from '../../helpers/server.js';
@@ -54,11 +55,11 @@ describe('Asynchronous $import: a process dying mid-job', function () {
   });
 
   /** A process claims the next chunk and loads it (its transaction commits), then dies before the claim commits. */
-  async function loadThenDie(): Promise<void> {
+  async function loadThenDie(part: (chunk: ClaimedChunk) => ClaimedChunk = (chunk) => chunk): Promise<void> {
     const { repository, search } = createFhirServices(new ResourceStore(s.pool), sharedValidator(), loadConfig({}), s.base);
     const processor = new BundleProcessor({ repository, search: search.service, serverBase: s.base, maxEntries: 1000 });
     const claimed = new ImportJobStore(s.pool).claim(async (chunk) => {
-      await loadChunk(processor, chunk, undefined);
+      await loadChunk(processor, part(chunk), undefined);
       throw new SimulatedCrash('process died');
     }, () => undefined);
     await claimed.then(
@@ -100,6 +101,54 @@ describe('Asynchronous $import: a process dying mid-job', function () {
     // The record the Bundle's transaction left is gone with the chunk marked done.
     const left = await s.pool.query("SELECT 1 FROM outbox WHERE topic = 'import-bundle-loaded' AND payload ->> 'job' = $1", [jobOf(url)]);
     expect(left.rowCount).to.equal(0);
+  });
+
+  const batchOf = (entries: Record<string, unknown>[]): Record<string, unknown> => ({ resourceType: 'Bundle', type: 'batch', entry: entries });
+  const postPatient = (value: string, conditional = false, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    resource: { resourceType: 'Patient', identifier: [{ system, value }], ...extra },
+    request: { method: 'POST', url: 'Patient', ...(conditional ? { ifNoneExist: `identifier=${system}|${value}` } : {}) },
+  });
+  const recordsOf = async (url: string): Promise<number> =>
+    (await s.pool.query("SELECT 1 FROM outbox WHERE topic = 'import-bundle-loaded' AND payload ->> 'job' = $1", [jobOf(url)])).rowCount ?? 0;
+
+  it('a batch Bundle whose writes all committed but whose chunk was not marked done is not loaded again', async () => {
+    // More entries than one write group (16), so several transactions each leave a record.
+    const values = Array.from({ length: 20 }, (_, i) => `batch-all-${String(i)}`);
+    const url = statusUrl(await submitImport(s.base, JSON.stringify(batchOf(values.map((v) => postPatient(v)))), 'application/fhir+json'));
+    await loadThenDie();
+    expect(await recordsOf(url)).to.be.greaterThan(1);
+    expect(await s.runImports()).to.equal(1);
+    const done = await fhirRequest(url);
+    expect(param(done.body, 'state')).to.equal('done');
+    expect(param(done.body, 'loaded')).to.equal(20);
+    for (const v of values) expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
+    expect(await recordsOf(url)).to.equal(0);
+  });
+
+  it('a batch Bundle loaded in part before its process died: the next claim loads only the rest, and reports failures by their index in the whole Bundle', async () => {
+    const entries = [
+      postPatient('batch-part-0'),
+      postPatient('batch-part-1', true),
+      postPatient('batch-part-bad', false, { gender: 'not-a-gender' }),
+      postPatient('batch-part-3'),
+      postPatient('batch-part-4', true),
+    ];
+    const url = statusUrl(await submitImport(s.base, JSON.stringify(batchOf(entries)), 'application/fhir+json'));
+    // The process got through the first three entries (two written, one refused), then died.
+    await loadThenDie((chunk) => ({ ...chunk, body: JSON.stringify(batchOf(entries.slice(0, 3))) }));
+    expect(await countByIdentifier(s.pool, 'Patient', system, 'batch-part-0')).to.equal(1);
+    expect(await countByIdentifier(s.pool, 'Patient', system, 'batch-part-3')).to.equal(0);
+    expect(await s.runImports()).to.equal(1);
+    const done = await fhirRequest(url);
+    expect(param(done.body, 'state')).to.equal('done');
+    expect(param(done.body, 'loaded')).to.equal(4);
+    expect(param(done.body, 'failed')).to.equal(1);
+    const failed = failures(done.body);
+    expect(failed.map((f) => f.entry)).to.deep.equal([2]);
+    expect(failed[0]?.diagnostics).to.contain('not-a-gender');
+    for (const v of ['batch-part-0', 'batch-part-1', 'batch-part-3', 'batch-part-4']) expect(await countByIdentifier(s.pool, 'Patient', system, v), v).to.equal(1);
+    expect(await countByIdentifier(s.pool, 'Patient', system, 'batch-part-bad')).to.equal(0);
+    expect(await recordsOf(url)).to.equal(0);
   });
 
   it('a chunk whose claims ended with their process gone UNFINISHED_CLAIMS times is reported failed, not loaded again; one such claim is survived', async () => {
