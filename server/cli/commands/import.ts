@@ -78,8 +78,9 @@ export const importCommand: CliCommand = {
       const importer = new Importer(processor, { concurrency: parsed.concurrency, ...(bar === undefined ? {} : { onProgress: (p) => bar.update(p) }) });
       const tally = await importer.run(files);
       bar?.stop();
-      // The server's background worker is not running here: the _content rows are written now.
-      await drainContentQueue(pool, contentIndexWorker(pool, log, ctx.config));
+      // The server's background worker is not running here: the _content rows are written now,
+      // on as many connections as files were loaded at once.
+      await drainContentQueue(pool, contentIndexWorker(pool, log, ctx.config), parsed.concurrency);
       for (const line of summaryLines(tally, (performance.now() - started) / 1000)) ctx.out(line);
       return tally.failed > 0 || tally.filesFailed > 0 || missing.length > 0 ? 1 : 0;
     } finally {

@@ -12,6 +12,7 @@ import { Importer } from '../../../server/import/importer.js';
 import { createFhirServices } from '../../../server/fhir/services.js';
 import { createPool, type Pool } from '../../../server/store/db.js';
 import { ResourceStore } from '../../../server/store/resource-store.js';
+import { TEXT_KIND } from '../../../server/store/search/text.js';
 import { sharedValidator, testDatabaseUrl } from '../../helpers/server.js';
 import { countByIdentifier } from '../bundle/helpers.js';
 
@@ -118,5 +119,20 @@ describe('Bulk import (npm run cli -- import)', function () {
     expect(result.stdout).to.match(/2 files \(1 failed\), 2 resources/);
     expect(result.stdout).to.match(/Organization\s+0\s+2\s+0/);
     expect(result.stdout).to.contain('c-broken.json: not a JSON file');
+  });
+
+  it('the CLI command writes the _content rows of what it loaded before it exits (no server runs the background worker)', async () => {
+    const values = Array.from({ length: 12 }, (_, i) => `content-${String(i)}-${randomUUID()}`);
+    write('e-content.json', { resourceType: 'Bundle', type: 'batch', entry: values.map((v) => org(v)) });
+    const cli = path.resolve(import.meta.dirname, '../../../server/cli/main.ts');
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, 'import', '--concurrency', '3', path.join(dir, 'e-content.json')], {
+      env: { ...process.env, DATABASE_URL: testDatabaseUrl(), LOG_LEVEL: 'silent' },
+    });
+    const r = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM resource r JOIN sp_text t ON t.res = r.sid AND t.param = $1
+        WHERE r.resource_type = 'Organization' AND r.content ->> 'name' = ANY($2::text[])`,
+      [TEXT_KIND.content, values],
+    );
+    expect(r.rows[0]?.n).to.equal(values.length);
   });
 });
