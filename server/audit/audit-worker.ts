@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { FhirError } from '../errors/fhir-error.js';
 import type { Repository } from '../fhir/repository/repository.js';
-import { PreparedCreateError, type PreparedCreate } from '../fhir/repository/writer.js';
+import { PreparedCreateError, type PreparedCreate } from '../fhir/repository/prepared-create.js';
 import type { Pool } from '../store/db.js';
 import type { OutboxJob } from '../store/outbox.js';
 import { OutboxWorker, type OutboxWorkerOptions } from '../store/outbox-worker.js';

@@ -1,6 +1,7 @@
 import { sqlState } from '../../store/db.js';
 import { newId } from '../model/ids.js';
-import type { PreparedCreate, TransactionWriter } from '../repository/writer.js';
+import type { PreparedCreate } from '../repository/prepared-create.js';
+import type { TransactionWriter } from '../repository/writer.js';
 import type { BundleLinks } from './bundle-links.js';
 import { asFhirError } from './entry-error.js';
 import { executeWrite, mapLinks, resourceOf, withConditionals, type EntryContext } from './entry-executor.js';

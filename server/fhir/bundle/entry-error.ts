@@ -1,7 +1,7 @@
 import { FhirError } from '../../errors/fhir-error.js';
 import type { Issue } from '../../errors/issue.js';
 import { sqlState } from '../../store/db.js';
-import { PreparedCreateError } from '../repository/writer.js';
+import { PreparedCreateError } from '../repository/prepared-create.js';
 import type { EntryRequest } from './entry-request.js';
 
 /** SQLSTATEs the store's transaction runner retries: they must pass through untouched. */

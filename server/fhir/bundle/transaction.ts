@@ -1,7 +1,8 @@
 import { conflict, gone, invalid, notFound } from '../../errors/fhir-error.js';
 import { newId } from '../model/ids.js';
 import type { Repository } from '../repository/repository.js';
-import type { PreparedCreate, TransactionWriter } from '../repository/writer.js';
+import type { PreparedCreate } from '../repository/prepared-create.js';
+import type { TransactionWriter } from '../repository/writer.js';
 import type { SearchService } from '../search/search-service.js';
 import { BundleLinks, type ConditionalReference } from './bundle-links.js';
 import { MAX_PER_STATEMENT } from '../../store/insert-many.js';

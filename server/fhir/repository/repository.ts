@@ -7,7 +7,8 @@ import { manyValidator, type ManyValidator } from '../validation/threads/many-va
 import type { Indexer } from '../search/index/indexer.js';
 import { CreateBatcher } from './create-batcher.js';
 import type { Deleted, Existing, PatchFn, WriteHook, Written } from './types.js';
-import { prepareCreate, PreparedCreateError, TransactionWriter, writtenCreate, type CreateOptions, type PreparedCreate } from './writer.js';
+import { prepareCreate, PreparedCreateError, writtenCreate, type PreparedCreate } from './prepared-create.js';
+import { TransactionWriter, type CreateOptions } from './writer.js';
 
 /** Hears about writes: before one is validated, and after one commits (with the types written). */
 export interface WriteObserver {
