@@ -18,6 +18,7 @@ export function appliesTo(def: SearchParamDef, resourceType: string): boolean {
  */
 export class SearchParamRegistry {
   private readonly byType = new Map<string, ReadonlyMap<string, ResolvedParam>>();
+  private readonly indexedByType = new Map<string, readonly ResolvedParam[]>();
   private readonly byUrl: ReadonlyMap<string, SearchParamDef>;
 
   constructor(
@@ -60,9 +61,14 @@ export class SearchParamRegistry {
     return this.forType(resourceType).get(code);
   }
 
-  /** Parameters whose rows are written from the resource at write time. */
-  indexed(resourceType: string): ResolvedParam[] {
-    return [...this.forType(resourceType).values()].filter((p) => p.source === 'index');
+  /** Parameters whose rows are written from the resource at write time (asked once per resource written: kept). */
+  indexed(resourceType: string): readonly ResolvedParam[] {
+    let list = this.indexedByType.get(resourceType);
+    if (list === undefined) {
+      list = [...this.forType(resourceType).values()].filter((p) => p.source === 'index');
+      this.indexedByType.set(resourceType, list);
+    }
+    return list;
   }
 
   /** A registry with `extra` custom definitions instead of the current ones. */
