@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   );
   const callback = app.callback();
   let lastRequestAt = 0;
-  const contentWorker = contentIndexWorker(pool, log, config, () => lastRequestAt);
+  const contentWorker = contentIndexWorker(pool, log, config, { lastActivity: () => lastRequestAt });
   contentWorker.start();
   importWorker.start();
   compactAfterStart();

@@ -12,6 +12,8 @@ export interface OutboxWorkerOptions {
   readonly batchSize?: number;
   /** While requests come in, the share of this process's time a backlog may take, (0, 1]. */
   readonly busyShare?: number;
+  /** Batches handled at once (each in its own transaction) when no request came in the last second. */
+  readonly parallel?: number;
 }
 
 /** Handles a claim of jobs inside the claiming transaction (client: that transaction's connection). */
@@ -29,6 +31,7 @@ export class OutboxWorker {
   private readonly lastActivity: () => number;
   private readonly batchSize: number;
   private readonly busyShare: number;
+  private readonly parallel: number;
 
   constructor(
     private readonly pool: Pool,
@@ -41,6 +44,7 @@ export class OutboxWorker {
     this.lastActivity = options.lastActivity ?? (() => 0);
     this.batchSize = options.batchSize ?? 200;
     this.busyShare = options.busyShare ?? 0.1;
+    this.parallel = Math.max(1, options.parallel ?? 1);
   }
 
   start(): void {
@@ -53,6 +57,18 @@ export class OutboxWorker {
 
   /** Drains what is ready now; returns how many jobs were done. */
   async runOnce(): Promise<number> {
+    // Idle: several batches at once, so that this process and PostgreSQL work at the same time.
+    const loops = this.busy() ? 1 : this.parallel;
+    const done = await Promise.all(Array.from({ length: loops }, () => this.drain(this.busyShare / loops)));
+    return done.reduce((a, b) => a + b, 0);
+  }
+
+  private busy(): boolean {
+    return Date.now() - this.lastActivity() < 1000;
+  }
+
+  /** Claims batches until none is full; while busy, takes at most `share` of the time. */
+  private async drain(share: number): Promise<number> {
     let total = 0;
     let started = Date.now();
     for (;;) {
@@ -63,8 +79,8 @@ export class OutboxWorker {
       }
       total += done;
       if (done < this.batchSize || this.periodic.isStopped) return total;
-      const busy = Date.now() - this.lastActivity() < 1000;
-      const pause = ((Date.now() - started) * (1 - this.busyShare)) / this.busyShare;
+      const pause = ((Date.now() - started) * (1 - share)) / share;
+      const busy = this.busy();
       await new Promise<void>((r) => (busy ? setTimeout(r, Math.min(5000, pause)) : setImmediate(r)));
       started = Date.now();
     }

@@ -80,7 +80,7 @@ export const importCommand: CliCommand = {
       bar?.stop();
       // The server's background worker is not running here: the _content rows are written now,
       // on as many connections as files were loaded at once.
-      await drainContentQueue(pool, contentIndexWorker(pool, log, ctx.config), parsed.concurrency);
+      await drainContentQueue(pool, contentIndexWorker(pool, log, ctx.config, { parallel: parsed.concurrency }));
       for (const line of summaryLines(tally, (performance.now() - started) / 1000)) ctx.out(line);
       return tally.failed > 0 || tally.filesFailed > 0 || missing.length > 0 ? 1 : 0;
     } finally {

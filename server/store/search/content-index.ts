@@ -65,26 +65,27 @@ export interface ContentWorkerSettings {
 /**
  * The background worker of this process for queued `_content` rows (an OutboxWorker on
  * CONTENT_TOPIC): every SEARCH_CONTENT_WORKER_INTERVAL_MS once started, never when
- * `_content` is not indexed at all. `lastActivity`: when this process last served a request.
+ * `_content` is not indexed at all. `lastActivity`: when this process last served a
+ * request; `parallel`: batches at once while no request comes in (each on its own
+ * connection: building the text here and the tsvector in PostgreSQL then overlap).
  */
-export function contentIndexWorker(pool: Pool, log: Logger, settings: ContentWorkerSettings, lastActivity?: () => number): OutboxWorker {
+export function contentIndexWorker(pool: Pool, log: Logger, settings: ContentWorkerSettings, options: { lastActivity?: () => number; parallel?: number } = {}): OutboxWorker {
   return new OutboxWorker(pool, CONTENT_TOPIC, (jobs, client) => refreshContentRows(client, sidsOf(jobs)), log, {
     batchSize: 8,
     intervalMs: settings.searchContentIndex ? settings.searchContentWorkerIntervalMs : 0,
-    ...(lastActivity === undefined ? {} : { lastActivity }),
+    parallel: options.parallel ?? 2,
+    ...(options.lastActivity === undefined ? {} : { lastActivity: options.lastActivity }),
   });
 }
 
 /**
  * Runs `worker` until no resource waits for its `_content` rows (a job another
  * process holds counts until it commits): the bulk importer before it exits, tests
- * before a `_content` search. `parallel` drains at once (each on its own connection:
- * the jobs are claimed with SKIP LOCKED), so that building the text in this process and
- * the tsvector in PostgreSQL overlap instead of taking turns.
+ * before a `_content` search.
  */
-export async function drainContentQueue(pool: Pool, worker: OutboxWorker, parallel = 1): Promise<void> {
+export async function drainContentQueue(pool: Pool, worker: OutboxWorker): Promise<void> {
   for (;;) {
-    await Promise.all(Array.from({ length: Math.max(1, parallel) }, () => worker.runOnce()));
+    await worker.runOnce();
     if ((await pendingJobs(pool, CONTENT_TOPIC)) === 0) return;
     await new Promise((r) => setTimeout(r, 20));
   }
