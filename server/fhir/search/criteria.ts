@@ -15,9 +15,23 @@ export const NO_TERMINOLOGY: Terminology = {
   subsumption: () => Promise.resolve(undefined),
 };
 
+const STRICT_WHY = 'the criteria of a conditional request may use only search parameters this server knows';
+
+/**
+ * A search engine's refusal as the criteria's: its issues name a parameter, which is
+ * no FHIRPath expression; the criteria are named in the text instead (a Bundle entry
+ * adds where they came from).
+ */
+function criteriaError(query: string, err: FhirError): FhirError {
+  const issues = err.issues.map(({ expression: _unused, ...issue }) => ({ ...issue, diagnostics: `Conditional criteria '${query}': ${issue.diagnostics}` }));
+  return new FhirError(err.kind, issues[0]?.diagnostics ?? err.message, { issues, cause: err });
+}
+
 export async function parseConditionalCriteria(resourceType: string, query: string, ctx: SearchContext): Promise<Condition[]> {
   const params = [...new URLSearchParams(query.startsWith('?') ? query.slice(1) : query)];
-  const parsed = await parseSearch(params, [resourceType], ctx, { strict: true, defaultCount: 1, maxCount: 1 });
+  const parsed = await parseSearch(params, [resourceType], ctx, { strict: true, strictWhy: STRICT_WHY, defaultCount: 1, maxCount: 1 }).catch((err: unknown) => {
+    throw err instanceof FhirError && err.kind === 'invalid' ? criteriaError(query, err) : err;
+  });
   if (parsed.conditions.length === 0) throw new FhirError('invalid', 'Conditional request without criteria');
   return [...parsed.conditions];
 }

@@ -144,6 +144,25 @@ describe('Bundles: transaction', () => {
     expect(await historyRows(s.pool)).to.equal(before);
   });
 
+  it('an unknown parameter in ifNoneExist or in a conditional update URL: 400 naming the entry and the criteria, nothing written', async () => {
+    const before = await historyRows(s.pool);
+    const create = await postBundle(s.base, bundle('transaction', [post(patient(system, 'ine-ok')), post(patient(system, 'ine-bad'), uuid(), 'no-such-parameter=1')]));
+    expect(create.status).to.equal(400);
+    const issue = firstIssue(create);
+    expect(issue.code).to.equal('invalid');
+    expect(issue.expression).to.deep.equal(['Bundle.entry[1]']);
+    expect(issue.diagnostics).to.contain('Bundle.entry[1] (POST Patient)').and.contain("Conditional criteria 'no-such-parameter=1'").and.contain("Unknown search parameter 'no-such-parameter'");
+    expect(issue.diagnostics).not.to.contain('Prefer');
+    const update = await postBundle(
+      s.base,
+      bundle('transaction', [{ resource: patient(system, 'cu-bad'), request: { method: 'PUT', url: 'Patient?nonsense=x' } }]),
+    );
+    expect(update.status).to.equal(400);
+    expect(firstIssue(update).expression).to.deep.equal(['Bundle.entry[0]']);
+    expect(firstIssue(update).diagnostics).to.contain("Conditional criteria 'nonsense=x'");
+    expect(await historyRows(s.pool)).to.equal(before);
+  });
+
   it('refuses two entries with one fullUrl', async () => {
     const p = uuid();
     const r = await postBundle(s.base, bundle('transaction', [post(patient(system, 'dup-1'), p), post(patient(system, 'dup-2'), p)]));

@@ -35,6 +35,8 @@ export interface ParsedSearch {
 export interface ParseOptions {
   /** `Prefer: handling=strict`: unknown parameters are errors instead of being ignored. */
   readonly strict: boolean;
+  /** Why unknown parameters are errors, for their message (default: the Prefer header). */
+  readonly strictWhy?: string;
   readonly defaultCount: number;
   readonly maxCount: number;
 }
@@ -92,7 +94,7 @@ export async function parseSearch(
   const conditions: Condition[] = [];
   const ignored: { param: string; reason: string }[] = [];
   const ignore = (param: string, reason: string): void => {
-    if (o.strict) throw new FhirError('invalid', `${reason} (Prefer: handling=strict)`, { expression: [param] });
+    if (o.strict) throw new FhirError('invalid', `${reason} (${o.strictWhy ?? 'Prefer: handling=strict'})`, { expression: [param] });
     ignored.push({ param, reason });
   };
   for (const [key, value] of params) {
