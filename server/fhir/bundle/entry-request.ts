@@ -2,6 +2,7 @@ import { FhirError, invalid } from '../../errors/fhir-error.js';
 import { isJsonObject, type JsonObject } from '../model/json-object.js';
 import { isValidId } from '../model/ids.js';
 import { isResourceType } from '../model/resource-types.js';
+import { parseIfNoneMatch, type ReadConditions } from '../../http/conditional-read.js';
 
 /** Bundle.entry.request.method (https://hl7.org/fhir/R4/valueset-http-verb.html). */
 export type EntryMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -22,6 +23,8 @@ export interface EntryRequest {
   readonly query: string | undefined;
   readonly ifNoneExist: string | undefined;
   readonly ifMatch: number | undefined;
+  /** request.ifNoneMatch / ifModifiedSince of a GET or HEAD: 304 when the client's copy is current. */
+  readonly readConditions: ReadConditions;
   /** request.url relative to the server base (`Patient/1`, `Patient?identifier=x`). */
   readonly url: string;
   /** For messages: `POST Observation`. */
@@ -109,6 +112,18 @@ function checkShape(method: EntryMethod, t: Target, resource: JsonObject | undef
   }
 }
 
+/** request.ifNoneMatch / request.ifModifiedSince (conditional read, https://hl7.org/fhir/R4/http.html#cread): GET and HEAD only. */
+function readConditionsOf(request: JsonObject, method: EntryMethod): ReadConditions {
+  const inm = optionalString(request, 'ifNoneMatch', 'request');
+  const ims = optionalString(request, 'ifModifiedSince', 'request');
+  if ((inm !== undefined || ims !== undefined) && method !== 'GET' && method !== 'HEAD') {
+    throw invalid(`request.${inm === undefined ? 'ifModifiedSince' : 'ifNoneMatch'} is only meaningful on GET and HEAD`);
+  }
+  const since = ims === undefined ? undefined : Date.parse(ims);
+  if (since !== undefined && (Number.isNaN(since) || !/^\d{4}-\d{2}-\d{2}T/.test(ims ?? ''))) throw invalid(`request.ifModifiedSince must be an instant such as 2024-05-01T12:00:00Z (got ${ims ?? ''})`);
+  return { ifNoneMatch: parseIfNoneMatch(inm, 'request.ifNoneMatch'), ifModifiedSince: since === undefined ? undefined : new Date(since) };
+}
+
 /**
  * Parses Bundle.entry[index]. Throws FhirError (unnamed; the caller adds the entry)
  * when the entry cannot be processed at all.
@@ -138,6 +153,7 @@ export function parseEntry(raw: unknown, index: number, serverBase: string): Ent
     ...target,
     ifNoneExist: ifNoneExist?.replace(/^\?/, '').replace(/^[A-Za-z]+\?/, ''),
     ifMatch: versionTag(request['ifMatch'], 'ifMatch'),
+    readConditions: readConditionsOf(request, m),
     url: relative,
     // Method and type only: ids and criteria can be another patient's data (the entry index names it).
     label: `${m} ${target.resourceType}`,

@@ -1,4 +1,7 @@
-import { notSupported, type FhirError } from '../../errors/fhir-error.js';
+import { FhirError, notSupported } from '../../errors/fhir-error.js';
+import { isJsonObject } from '../model/json-object.js';
+import { notModified } from '../../http/conditional-read.js';
+import type { StoredVersion } from '../../store/types.js';
 import type { Repository } from '../repository/repository.js';
 import { searchBundleJson } from '../search/bundle.js';
 import type { SearchService } from '../search/search-service.js';
@@ -52,5 +55,22 @@ export async function readEntry(deps: ReadDeps, e: EntryRequest, access?: EntryA
   const { repository } = deps;
   const stored =
     e.versionId === undefined ? await repository.read(e.resourceType, e.id) : await repository.vread(e.resourceType, e.id, e.versionId);
-  return { kind: 'read', stored, head: e.method === 'HEAD' };
+  return readOutcome(e, stored, access);
+}
+
+/**
+ * A GET / HEAD entry's answer: the stored version, or 304 for a conditional read whose
+ * copy is current (https://hl7.org/fhir/R4/http.html#cread). An answer without the
+ * resource (HEAD, 304) still tells its version and time, and the response screen has no
+ * resource to judge: the caller's access judges the stored one here, as the REST guard
+ * does for a 304.
+ */
+export function readOutcome(e: EntryRequest, stored: StoredVersion, access: EntryAccess | undefined): EntryOutcome {
+  const head = e.method === 'HEAD';
+  const unchanged = notModified(e.readConditions, stored.versionId, stored.lastUpdated);
+  if ((head || unchanged) && access?.disclose !== undefined) {
+    const resource: unknown = stored.json === null ? undefined : JSON.parse(stored.json);
+    if (!isJsonObject(resource) || !access.disclose(resource)) throw new FhirError('forbidden', 'The granted access does not cover this resource');
+  }
+  return { kind: 'read', stored, head, notModified: unchanged };
 }

@@ -57,9 +57,9 @@ function entryJson(o: EntryOutcome, prefer: ReturnPreference): string {
     }
     case 'read': {
       const s = o.stored;
-      response = { status: statusLine(200), etag: etag(s.versionId), lastModified: s.lastUpdated.toISOString() };
+      response = { status: statusLine(o.notModified ? 304 : 200), etag: etag(s.versionId), lastModified: s.lastUpdated.toISOString() };
       // A read returns its resource whatever the return preference (it governs writes).
-      return o.head || s.json === null ? JSON.stringify({ response }) : `{"resource":${s.json},"response":${JSON.stringify(response)}}`;
+      return o.head || o.notModified || s.json === null ? JSON.stringify({ response }) : `{"resource":${s.json},"response":${JSON.stringify(response)}}`;
     }
     case 'searched':
       return `{"resource":${o.json},"response":${JSON.stringify({ status: statusLine(200) })}}`;

@@ -13,7 +13,7 @@ import { criteriaKey } from '../repository/criteria-matcher.js';
 import type { EntryRequest } from './entry-request.js';
 import type { LinkWalker } from './link-walker.js';
 import { UpdateRun } from './update-run.js';
-import { checkSearchEntry, readEntry } from './read-entry.js';
+import { checkSearchEntry, readEntry, readOutcome } from './read-entry.js';
 import type { BeforeCommit, EntryAccess, EntryOutcome } from './types.js';
 
 export interface BundleDeps {
@@ -134,17 +134,16 @@ function checkBound(e: EntryRequest, o: EntryOutcome, expected: string | undefin
  * results include this transaction's writes), but their parameters are checked before
  * it; older versions are read then too.
  */
-async function readInTransaction(deps: BundleDeps, w: TransactionWriter, e: EntryRequest): Promise<EntryOutcome | undefined> {
+async function readInTransaction(deps: BundleDeps, w: TransactionWriter, e: EntryRequest, access: EntryAccess | undefined): Promise<EntryOutcome | undefined> {
   if (e.id === undefined) {
     await checkSearchEntry(deps, e); // a search that cannot run fails the transaction before it commits
     return undefined;
   }
   const current = await w.current(e.resourceType, e.id);
   if (current === undefined) throw notFound(`${e.resourceType}/${e.id} is not known`);
-  const head = e.method === 'HEAD';
   if (e.versionId === undefined || e.versionId === current.versionId) {
     if (current.deleted) throw gone(`${e.resourceType}/${e.id} was deleted`);
-    return { kind: 'read', stored: current, head };
+    return readOutcome(e, current, access);
   }
   if (e.versionId > current.versionId) throw notFound(`${e.resourceType}/${e.id}/_history/${e.versionId} is not known`);
   return undefined; // an older version: history rows never change, read it after the commit
@@ -291,7 +290,7 @@ class PlainCreates {
   }
 }
 
-async function attempt(deps: BundleDeps, w: TransactionWriter, entries: readonly EntryRequest[], planned: ReadonlyMap<number, string>): Promise<Slots> {
+async function attempt(deps: BundleDeps, w: TransactionWriter, entries: readonly EntryRequest[], planned: ReadonlyMap<number, string>, access: EntryAccess | undefined): Promise<Slots> {
   const ctx: EntryContext = { writer: w, walker: deps.walker, links: new BundleLinks(deps.serverBase, entries.map((e) => e.fullUrl)) };
   const slots: Slots = entries.map(() => undefined);
   const claimed = new Map<string, number>();
@@ -330,7 +329,7 @@ async function attempt(deps: BundleDeps, w: TransactionWriter, entries: readonly
   }
   await plain.flush();
   await updates.flush();
-  for (const e of reads) await guarded(e, slots, () => readInTransaction(deps, w, e));
+  for (const e of reads) await guarded(e, slots, () => readInTransaction(deps, w, e, access));
   return slots;
 }
 
@@ -352,7 +351,7 @@ export async function runTransaction(deps: BundleDeps, entries: readonly EntryRe
   const planned = new Map<number, string>();
   for (const e of entries) if (e.method === 'POST' || (e.method === 'PUT' && e.id === undefined)) planned.set(e.index, newId());
   const slots = await deps.repository.transaction(async (w) => {
-    const done = await attempt(deps, w, entries, planned);
+    const done = await attempt(deps, w, entries, planned, access);
     await beforeCommit?.(new Map(entries.map((e) => [e.index, done[e.index]])), (topic, payloads) => w.enqueue(topic, payloads));
     return done;
   }, access?.writeHook);

@@ -1,5 +1,6 @@
 import type { FhirError } from '../../errors/fhir-error.js';
 import type { StoredVersion } from '../../store/types.js';
+import type { JsonObject } from '../model/json-object.js';
 import type { Deleted, WriteHook, Written } from '../repository/types.js';
 import type { TypeConfinement } from '../search/confinement.js';
 
@@ -14,8 +15,8 @@ export type EntryOutcome =
   | { readonly kind: 'existing'; readonly stored: StoredVersion }
   /** DELETE; `id` is undefined when conditional criteria matched nothing. */
   | { readonly kind: 'deleted'; readonly resourceType: string; readonly id: string | undefined; readonly deleted: Deleted }
-  /** GET / HEAD. */
-  | { readonly kind: 'read'; readonly stored: StoredVersion; readonly head: boolean }
+  /** GET / HEAD; `notModified`: the entry's ifNoneMatch / ifModifiedSince say the client has it (304). */
+  | { readonly kind: 'read'; readonly stored: StoredVersion; readonly head: boolean; readonly notModified: boolean }
   /** GET [type]?[criteria]: the searchset Bundle (or the `_explain` OperationOutcome) as JSON text. */
   | { readonly kind: 'searched'; readonly json: string }
   /** A batch entry that failed on its own (transactions fail as a whole instead). */
@@ -34,6 +35,8 @@ export interface EntryAccess {
   authorizeEntry(method: string, url: string): void;
   /** What the caller may see of a type: search entries are confined in SQL with it (issue #6). */
   searchConstraint?(resourceType: string): TypeConfinement;
+  /** Whether the caller may see this stored resource (entries answered without it: HEAD, 304). */
+  disclose?(resource: JsonObject): boolean;
 }
 
 /**

@@ -1,25 +1,23 @@
 import { renderOptions, sendResource } from '../../http/respond.js';
-import { parseVersionTag } from '../../http/versioning.js';
+import { notModified, parseIfNoneMatch, type ReadConditions } from '../../http/conditional-read.js';
 import type { StoredVersion } from '../../store/types.js';
 import { param, type RestDeps, type RouteContext, type RouteHandler } from './context.js';
 import { setVersionHeaders } from './write-response.js';
 
-/** If-None-Match / If-Modified-Since (https://hl7.org/fhir/R4/http.html#cread). */
-function notModified(ctx: RouteContext, s: StoredVersion): boolean {
-  const inm = ctx.get('if-none-match');
-  if (inm !== '') return inm.trim() === '*' || parseVersionTag(inm, 'If-None-Match') === s.versionId;
-  const ims = ctx.get('if-modified-since');
-  if (ims === '') return false;
-  const since = Date.parse(ims);
-  // HTTP dates have whole seconds; compare at that precision.
-  return !Number.isNaN(since) && Math.floor(s.lastUpdated.getTime() / 1000) * 1000 <= since;
+/** If-None-Match / If-Modified-Since (https://hl7.org/fhir/R4/http.html#cread); an unreadable date is ignored, as HTTP says. */
+function readConditions(ctx: RouteContext): ReadConditions {
+  const since = Date.parse(ctx.get('if-modified-since'));
+  return {
+    ifNoneMatch: parseIfNoneMatch(ctx.get('if-none-match'), 'If-None-Match'),
+    ifModifiedSince: Number.isNaN(since) ? undefined : new Date(since),
+  };
 }
 
 /** Sends a stored version, or 304 when the client's copy is current. */
 export function sendStored(ctx: RouteContext, s: StoredVersion): void {
   const options = renderOptions(ctx);
   setVersionHeaders(ctx, s.versionId, s.lastUpdated);
-  if (notModified(ctx, s)) {
+  if (notModified(readConditions(ctx), s.versionId, s.lastUpdated)) {
     ctx.status = 304;
     return;
   }

@@ -105,4 +105,38 @@ describe('Bundles: access control per entry', function () {
     expect(r.status).to.equal(200);
     expect(responseEntries(r)[0]?.response.status).to.equal('201 Created');
   });
+
+  it('GET / HEAD entries answered without the resource (HEAD, 304) are judged on the stored one: refused when the token may not see it', async () => {
+    const tokenFor = async (kid: string, scope: string): Promise<string> => {
+      const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
+      const jwk = { ...(await exportJWK(publicKey)), alg: 'ES384', kid };
+      const { clientId } = await registerClient(s.pool, { name: kid, kind: 'backend', redirectUris: [], jwks: { keys: [jwk] }, scope });
+      const config = await discover(s, clientId, client.PrivateKeyJwt(privateKey, { [client.modifyAssertion]: (h) => { h.kid = kid; } }));
+      return (await client.clientCredentialsGrant(config, { scope })).access_token;
+    };
+    const categories = 'http://terminology.hl7.org/CodeSystem/observation-category';
+    const writer = await tokenFor('obs-writer', 'system/Observation.cruds');
+    const labOnly = await tokenFor('lab-reader', `system/Observation.rs?category=${categories}|laboratory`);
+    const made = async (code: string): Promise<string> => {
+      const body = { ...observation('Patient/x'), category: [{ coding: [{ system: categories, code }] }] };
+      const r = await withToken(s.base, writer, { method: 'POST', body: bundle('transaction', [post(body)]) });
+      return responseEntries(r)[0]?.response.location?.split('/_history')[0] ?? '';
+    };
+    const lab = await made('laboratory');
+    const vitals = await made('vital-signs');
+    const r = await withToken(s.base, labOnly, {
+      method: 'POST',
+      body: bundle('batch', [
+        { request: { method: 'GET', url: lab, ifNoneMatch: 'W/"1"' } },
+        { request: { method: 'HEAD', url: lab } },
+        { request: { method: 'GET', url: vitals, ifNoneMatch: 'W/"1"' } },
+        { request: { method: 'HEAD', url: vitals } },
+        { request: { method: 'GET', url: vitals } },
+      ]),
+    });
+    expect(r.status).to.equal(200);
+    const entries = responseEntries(r);
+    expect(entries.map((e) => e.response.status)).to.deep.equal(['304 Not Modified', '200 OK', '403 Forbidden', '403 Forbidden', '403 Forbidden']);
+    expect(entries[2]?.response.etag).to.equal(undefined);
+  });
 });

@@ -165,6 +165,47 @@ describe('Bundles: batch', () => {
     for (const v of good) expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
   });
 
+  it('conditional reads: request.ifNoneMatch / ifModifiedSince answer 304 without the resource when the copy is current (http.html#cread)', async () => {
+    const created = await fhirRequest(`${s.base}/Patient`, { method: 'POST', body: patient(system, 'cread') });
+    const id = String(created.body?.['id']);
+    await fhirRequest(`${s.base}/Patient/${id}`, { method: 'PUT', body: { ...patient(system, 'cread'), id, active: true } });
+    const modified = Date.parse((created.body?.['meta'] as { lastUpdated: string }).lastUpdated);
+    const get = (request: Record<string, unknown>): Record<string, unknown> => ({ request: { method: 'GET', url: `Patient/${id}`, ...request } });
+    const r = await postBundle(
+      s.base,
+      bundle('batch', [
+        get({ ifNoneMatch: 'W/"2"' }),
+        get({ ifNoneMatch: 'W/"1"' }),
+        get({ ifNoneMatch: '*' }),
+        get({ ifModifiedSince: new Date(modified + 60_000).toISOString() }),
+        get({ ifModifiedSince: '2000-01-01T00:00:00Z' }),
+        get({ ifNoneMatch: 'W/"1"', ifModifiedSince: new Date(modified + 60_000).toISOString() }),
+        { request: { method: 'HEAD', url: `Patient/${id}`, ifNoneMatch: 'W/"2"' } },
+        { resource: patient(system, 'cread-post'), request: { method: 'POST', url: 'Patient', ifNoneMatch: 'W/"1"' } },
+        get({ ifNoneMatch: 'version two' }),
+        get({ ifModifiedSince: 'yesterday' }),
+      ]),
+    );
+    const entries = responseEntries(r);
+    expect(entries.map((e) => e.response.status)).to.deep.equal([
+      '304 Not Modified', // the current version
+      '200 OK', // an older one
+      '304 Not Modified', // any
+      '304 Not Modified', // not modified since a minute after its last change
+      '200 OK', // modified since 2000
+      '200 OK', // ifNoneMatch decides when both are given (RFC 9110 13.2.2)
+      '304 Not Modified',
+      '400 Bad Request', // only on GET / HEAD
+      '400 Bad Request',
+      '400 Bad Request',
+    ]);
+    expect(entries[0]?.resource).to.equal(undefined);
+    expect(entries[0]?.response.etag).to.equal('W/"2"');
+    expect(entries[1]?.resource?.['active']).to.equal(true);
+    expect(entries[7]?.response.outcome?.issue[0]?.diagnostics).to.contain('request.ifNoneMatch is only meaningful on GET and HEAD');
+    expect(await countByIdentifier(s.pool, 'Patient', system, 'cread-post')).to.equal(0);
+  });
+
   it('answers in request order, whatever the processing order (DELETE, POST, PUT, GET)', async () => {
     const id = randomUUID();
     const r = await postBundle(

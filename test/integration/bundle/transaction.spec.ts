@@ -291,6 +291,25 @@ describe('Bundles: transaction', () => {
     expect(responseEntries(r2)[0]?.resource?.['active']).to.equal(true);
   });
 
+  it('a conditional read entry sees the transaction\'s own write: 304 for the version it made, 200 for the one before', async () => {
+    const created = await fhirRequest(`${s.base}/Patient`, { method: 'POST', body: patient(system, 'tx-cread') });
+    const id = String(created.body?.['id']);
+    const r = await postBundle(
+      s.base,
+      bundle('transaction', [
+        { resource: { ...patient(system, 'tx-cread'), id, active: true }, request: { method: 'PUT', url: `Patient/${id}` } },
+        { request: { method: 'GET', url: `Patient/${id}`, ifNoneMatch: 'W/"2"' } },
+        { request: { method: 'GET', url: `Patient/${id}`, ifNoneMatch: 'W/"1"' } },
+      ]),
+    );
+    expect(r.status).to.equal(200);
+    const [, current, older] = responseEntries(r);
+    expect(current?.response.status).to.equal('304 Not Modified');
+    expect(current?.resource).to.equal(undefined);
+    expect(older?.response.status).to.equal('200 OK');
+    expect(older?.resource?.['active']).to.equal(true);
+  });
+
   it('search entries run after the writes and see them', async () => {
     const value = randomUUID();
     const r = await postBundle(
