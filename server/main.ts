@@ -15,6 +15,7 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from './store/embedded.j
 import { migrateLatest, migrationsCurrentCheck } from './store/migrate.js';
 import { ResourceStore } from './store/resource-store.js';
 import { contentIndexWorker } from './store/search/content-index.js';
+import { RequestActivity } from './http/activity.js';
 
 async function database(config: Config, onLog: (line: string) => void): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
   if (config.databaseUrl !== null) return { url: config.databaseUrl };
@@ -88,15 +89,14 @@ async function main(): Promise<void> {
     baseUrl,
   );
   const callback = app.callback();
-  let lastRequestAt = 0;
-  const contentWorker = contentIndexWorker(pool, log, config, { lastActivity: () => lastRequestAt });
+  const activity = new RequestActivity();
+  const contentWorker = contentIndexWorker(pool, log, config, { lastActivity: () => activity.lastActivity() });
   contentWorker.start();
   importWorker.start();
   compactAfterStart();
-  handle = (req, res) => {
-    lastRequestAt = Date.now();
+  handle = activity.track((req, res) => {
     void callback(req, res);
-  };
+  });
   log.info({ baseUrl, embeddedDatabase: db.embedded !== undefined }, 'FHIR server listening');
 
   let stopping = false;
