@@ -112,6 +112,8 @@ function checkShape(method: EntryMethod, t: Target, resource: JsonObject | undef
   }
 }
 
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+
 /** request.ifNoneMatch / request.ifModifiedSince (conditional read, https://hl7.org/fhir/R4/http.html#cread): GET and HEAD only. */
 function readConditionsOf(request: JsonObject, method: EntryMethod): ReadConditions {
   const inm = optionalString(request, 'ifNoneMatch', 'request');
@@ -120,7 +122,8 @@ function readConditionsOf(request: JsonObject, method: EntryMethod): ReadConditi
     throw invalid(`request.${inm === undefined ? 'ifModifiedSince' : 'ifNoneMatch'} is only meaningful on GET and HEAD`);
   }
   const since = ims === undefined ? undefined : Date.parse(ims);
-  if (since !== undefined && (Number.isNaN(since) || !/^\d{4}-\d{2}-\d{2}T/.test(ims ?? ''))) throw invalid(`request.ifModifiedSince must be an instant such as 2024-05-01T12:00:00Z (got ${ims ?? ''})`);
+  // An instant carries its time zone (https://hl7.org/fhir/R4/datatypes.html#instant): without one the time is ambiguous.
+  if (since !== undefined && (Number.isNaN(since) || !INSTANT.test(ims ?? ''))) throw invalid(`request.ifModifiedSince must be an instant such as 2024-05-01T12:00:00Z (got ${ims ?? ''})`);
   return { ifNoneMatch: parseIfNoneMatch(inm, 'request.ifNoneMatch'), ifModifiedSince: since === undefined ? undefined : new Date(since) };
 }
 

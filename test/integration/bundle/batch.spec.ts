@@ -184,6 +184,7 @@ describe('Bundles: batch', () => {
         { resource: patient(system, 'cread-post'), request: { method: 'POST', url: 'Patient', ifNoneMatch: 'W/"1"' } },
         get({ ifNoneMatch: 'version two' }),
         get({ ifModifiedSince: 'yesterday' }),
+        get({ ifModifiedSince: '2099-01-01T00:00:00' }), // no time zone
       ]),
     );
     const entries = responseEntries(r);
@@ -196,6 +197,7 @@ describe('Bundles: batch', () => {
       '200 OK', // ifNoneMatch decides when both are given (RFC 9110 13.2.2)
       '304 Not Modified',
       '400 Bad Request', // only on GET / HEAD
+      '400 Bad Request',
       '400 Bad Request',
       '400 Bad Request',
     ]);
