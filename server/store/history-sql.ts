@@ -1,3 +1,4 @@
+import { HISTORY_CONTENT, HISTORY_CURRENT } from './sql.js';
 import type { HistoryQuery } from './types.js';
 
 /** A statement and its bind values. */
@@ -36,8 +37,8 @@ export function historyStatement(q: HistoryQuery): Statement {
     );
   }
   const text = `
-    SELECT h.resource_type, h.id, h.version_id, h.last_updated, h.deleted, h.method, h.content::text AS json
-      FROM resource_history h
+    SELECT h.resource_type, h.id, h.version_id, h.last_updated, h.deleted, h.method, ${HISTORY_CONTENT} AS json
+      FROM resource_history h ${HISTORY_CURRENT}
      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY h.last_updated DESC, h.resource_type DESC, h.id DESC, h.version_id DESC
      LIMIT ${bind(q.count)}`;
