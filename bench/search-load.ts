@@ -46,10 +46,11 @@ async function insertBatch(pool: pg.Pool, batch: readonly Resource[], baseUrl: s
        SELECT s, t, i, 1, $5::timestamptz, false, c::jsonb FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[]) AS u(s, t, i, c)`,
       values,
     );
+    // As the server stores a current version: its body only in `resource` (store/sql.ts KEEP_REPLACED).
     await client.query(
-      `INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method, content)
-       SELECT t, i, 1, $5::timestamptz, false, 'POST', c::jsonb FROM unnest($1::int8[], $2::text[], $3::text[], $4::text[]) AS u(s, t, i, c)`,
-      values,
+      `INSERT INTO resource_history (resource_type, id, version_id, last_updated, deleted, method)
+       SELECT t, i, 1, $4::timestamptz, false, 'POST' FROM unnest($1::text[], $2::text[], $3::int8[]) AS u(t, i, s)`,
+      [values[1], values[2], values[0], now],
     );
     for (const t of tables) {
       if (t.res.length === 0) continue;
