@@ -6,7 +6,7 @@ import { parseVersionTag } from './versioning.js';
  * headers, or a Bundle entry's request.ifNoneMatch / request.ifModifiedSince.
  */
 export interface ReadConditions {
-  /** The version the client has, or `*` (any). */
+  /** The version the client has, or `*` (whatever version). */
   readonly ifNoneMatch: number | '*' | undefined;
   readonly ifModifiedSince: Date | undefined;
 }

@@ -12,7 +12,7 @@ export interface OutboxWorkerOptions {
   readonly batchSize?: number;
   /** While requests come in, the share of this process's time a backlog may take, (0, 1]. */
   readonly busyShare?: number;
-  /** Batches handled at once (each in its own transaction) when no request came in the last second. */
+  /** Batches handled at once (each in its own transaction) while `lastActivity` is more than a second ago. */
   readonly parallel?: number;
 }
 

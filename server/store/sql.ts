@@ -23,8 +23,9 @@ export function stampedContent(contentParam: string, versionExpr: string, timeEx
  * row's, and a history read takes it from there (HISTORY_CONTENT). The statement that
  * writes the next version first copies the replaced content into its history row
  * (KEEP_REPLACED). A resource is mostly written once, so its body is stored once instead
- * of twice: measured on the Synthea load, PostgreSQL 7 % less CPU per resource, 16 % less
- * WAL. Rows written before this scheme keep their content; deleted versions have none.
+ * of twice: measured on the Synthea sample, a history table of 6.7 MB instead of 48.4 MB
+ * and 16 % less WAL (PostgreSQL's CPU per resource within noise). Rows written before
+ * this scheme keep their content; deleted versions have none.
  */
 
 /** Appends the new current row to history in the same statement (one atomic write). */

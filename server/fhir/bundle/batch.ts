@@ -30,7 +30,7 @@ function bindOutcome(links: BundleLinks, e: EntryRequest, o: EntryOutcome): void
   }
 }
 
-/** Tells `beforeCommit` (if any) what a write transaction is about to commit: its entries that succeeded. */
+/** Tells `beforeCommit`, when given, what a write transaction is about to commit: its entries that succeeded. */
 async function beforeCommitOf(beforeCommit: BeforeCommit | undefined, writer: TransactionWriter, outcomes: Iterable<[EntryRequest, EntryOutcome]>): Promise<void> {
   if (beforeCommit === undefined) return;
   const committed = new Map<number, EntryOutcome>();

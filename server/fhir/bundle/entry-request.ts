@@ -3,6 +3,7 @@ import { isJsonObject, type JsonObject } from '../model/json-object.js';
 import { isValidId } from '../model/ids.js';
 import { isResourceType } from '../model/resource-types.js';
 import { parseIfNoneMatch, type ReadConditions } from '../../http/conditional-read.js';
+import { parseVersionTag } from '../../http/versioning.js';
 
 /** Bundle.entry.request.method (https://hl7.org/fhir/R4/valueset-http-verb.html). */
 export type EntryMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -33,12 +34,11 @@ export interface EntryRequest {
 
 const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** `W/"3"`, `"3"` or `3` (https://hl7.org/fhir/R4/http.html#concurrency). */
+/** request.ifMatch: a version tag as in the If-Match header (https://hl7.org/fhir/R4/http.html#concurrency). */
 function versionTag(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
-  const m = typeof value === 'string' ? /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(value) : null;
-  if (m?.[1] === undefined) throw invalid(`request.${name} must be a version tag such as W/"3"`);
-  return Number(m[1]);
+  if (typeof value !== 'string' || value.trim() === '') throw invalid(`request.${name} must be a version tag such as W/"3"`);
+  return parseVersionTag(value, `request.${name}`);
 }
 
 function optionalString(obj: JsonObject, key: string, where: string): string | undefined {

@@ -191,7 +191,7 @@ describe('Bundles: batch', () => {
     expect(entries.map((e) => e.response.status)).to.deep.equal([
       '304 Not Modified', // the current version
       '200 OK', // an older one
-      '304 Not Modified', // any
+      '304 Not Modified', // * matches every version
       '304 Not Modified', // not modified since a minute after its last change
       '200 OK', // modified since 2000
       '200 OK', // ifNoneMatch decides when both are given (RFC 9110 13.2.2)

@@ -6,7 +6,7 @@ import { bundle, postBundle } from '../bundle/helpers.js';
 
 /**
  * A version's body is stored once: in `resource` while it is current, in its history row
- * once replaced (store/sql.ts KEEP_REPLACED). Reads of any version, and history, must
+ * once replaced (store/sql.ts KEEP_REPLACED). Reads of each version, and history, must
  * not see the difference.
  */
 describe('history rows: the current version\'s body is the resource row\'s, kept in history when replaced', () => {

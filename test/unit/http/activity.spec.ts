@@ -24,7 +24,7 @@ describe('RequestActivity: a request in flight counts as activity until its resp
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('is 0 before any request, now during a long one, and the end time after it', async () => {
+  it('is 0 before the first request, now during a long one, and the end time after it', async () => {
     expect(activity.lastActivity()).to.equal(0);
     const answered = fetch(url).then((r) => r.text());
     await new Promise((r) => setTimeout(r, 150));
