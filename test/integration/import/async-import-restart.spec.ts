@@ -68,15 +68,24 @@ describe('Asynchronous $import: a process dying mid-job', function () {
     );
   }
 
+  const recordsOf = async (url: string): Promise<number> =>
+    (await s.pool.query("SELECT 1 FROM outbox WHERE topic = 'import-bundle-loaded' AND payload ->> 'job' = $1", [jobOf(url)])).rowCount ?? 0;
+
+  /** The next claim finishes the job's one chunk after the simulated crash; returns the job's summary, checked done. */
+  async function finishAfterCrash(url: string): Promise<Record<string, unknown> | undefined> {
+    expect(await s.runImports()).to.equal(1);
+    const done = await fhirRequest(url);
+    expect(param(done.body, 'state')).to.equal('done');
+    return done.body;
+  }
+
   it('a chunk whose writes committed but which was not marked done is loaded again without duplicates (lines without an id get an id derived from the job and line)', async () => {
     const url = statusUrl(await submitImport(s.base, lines('crash-', 2), 'application/fhir+ndjson'));
     await loadThenDie();
     expect(await countByIdentifier(s.pool, 'Patient', system, 'crash-0')).to.equal(1);
     expect((await fhirRequest(url)).status).to.equal(202);
-    expect(await s.runImports()).to.equal(1);
-    const done = await fhirRequest(url);
-    expect(param(done.body, 'state')).to.equal('done');
-    expect(param(done.body, 'loaded')).to.equal(2);
+    const done = await finishAfterCrash(url);
+    expect(param(done, 'loaded')).to.equal(2);
     for (const v of ['crash-0', 'crash-1']) expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
   });
 
@@ -93,14 +102,11 @@ describe('Asynchronous $import: a process dying mid-job', function () {
     const url = statusUrl(await submitImport(s.base, JSON.stringify(bundle), 'application/fhir+json'));
     await loadThenDie();
     expect(await countByIdentifier(s.pool, 'Patient', system, 'tx-crash-0')).to.equal(1);
-    expect(await s.runImports()).to.equal(1);
-    const done = await fhirRequest(url);
-    expect(param(done.body, 'state')).to.equal('done');
-    expect(param(done.body, 'loaded')).to.equal(2);
+    const done = await finishAfterCrash(url);
+    expect(param(done, 'loaded')).to.equal(2);
     for (const v of ['tx-crash-0', 'tx-crash-1']) expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
     // The record the Bundle's transaction left is gone with the chunk marked done.
-    const left = await s.pool.query("SELECT 1 FROM outbox WHERE topic = 'import-bundle-loaded' AND payload ->> 'job' = $1", [jobOf(url)]);
-    expect(left.rowCount).to.equal(0);
+    expect(await recordsOf(url)).to.equal(0);
   });
 
   const batchOf = (entries: Record<string, unknown>[]): Record<string, unknown> => ({ resourceType: 'Bundle', type: 'batch', entry: entries });
@@ -108,8 +114,6 @@ describe('Asynchronous $import: a process dying mid-job', function () {
     resource: { resourceType: 'Patient', identifier: [{ system, value }], ...extra },
     request: { method: 'POST', url: 'Patient', ...(conditional ? { ifNoneExist: `identifier=${system}|${value}` } : {}) },
   });
-  const recordsOf = async (url: string): Promise<number> =>
-    (await s.pool.query("SELECT 1 FROM outbox WHERE topic = 'import-bundle-loaded' AND payload ->> 'job' = $1", [jobOf(url)])).rowCount ?? 0;
 
   it('a batch Bundle whose writes all committed but whose chunk was not marked done is not loaded again', async () => {
     // More entries than one write group (16), so several transactions each leave a record.
@@ -117,10 +121,8 @@ describe('Asynchronous $import: a process dying mid-job', function () {
     const url = statusUrl(await submitImport(s.base, JSON.stringify(batchOf(values.map((v) => postPatient(v)))), 'application/fhir+json'));
     await loadThenDie();
     expect(await recordsOf(url)).to.be.greaterThan(1);
-    expect(await s.runImports()).to.equal(1);
-    const done = await fhirRequest(url);
-    expect(param(done.body, 'state')).to.equal('done');
-    expect(param(done.body, 'loaded')).to.equal(20);
+    const done = await finishAfterCrash(url);
+    expect(param(done, 'loaded')).to.equal(20);
     for (const v of values) expect(await countByIdentifier(s.pool, 'Patient', system, v)).to.equal(1);
     expect(await recordsOf(url)).to.equal(0);
   });
@@ -138,12 +140,10 @@ describe('Asynchronous $import: a process dying mid-job', function () {
     await loadThenDie((chunk) => ({ ...chunk, body: JSON.stringify(batchOf(entries.slice(0, 3))) }));
     expect(await countByIdentifier(s.pool, 'Patient', system, 'batch-part-0')).to.equal(1);
     expect(await countByIdentifier(s.pool, 'Patient', system, 'batch-part-3')).to.equal(0);
-    expect(await s.runImports()).to.equal(1);
-    const done = await fhirRequest(url);
-    expect(param(done.body, 'state')).to.equal('done');
-    expect(param(done.body, 'loaded')).to.equal(4);
-    expect(param(done.body, 'failed')).to.equal(1);
-    const failed = failures(done.body);
+    const done = await finishAfterCrash(url);
+    expect(param(done, 'loaded')).to.equal(4);
+    expect(param(done, 'failed')).to.equal(1);
+    const failed = failures(done);
     expect(failed.map((f) => f.entry)).to.deep.equal([2]);
     expect(failed[0]?.diagnostics).to.contain('not-a-gender');
     for (const v of ['batch-part-0', 'batch-part-1', 'batch-part-3', 'batch-part-4']) expect(await countByIdentifier(s.pool, 'Patient', system, v), v).to.equal(1);
