@@ -1,6 +1,6 @@
 import { isJsonObject, type JsonObject } from '../model/json-object.js';
 import { r4TypeDefinitions } from '../model/r4-structure-definitions.js';
-import { buildElementTables, type ElementTables } from '../validation/element-tables.js';
+import { buildElementTables, type ChildSpec, type ElementTables } from '../validation/element-tables.js';
 
 /**
  * Where a link to another Bundle entry can sit (https://hl7.org/fhir/R4/http.html#trules):
@@ -18,21 +18,6 @@ function linkKind(tableKey: string, name: string, type: string): LinkKind | unde
   if (tableKey === 'Reference' && name === 'reference') return 'reference';
   if (URI_TYPES.has(type)) return 'uri';
   return type === 'xhtml' ? 'xhtml' : undefined;
-}
-
-/** Applies `f` to a single value or to each item of an array; keeps the same object when nothing changed. */
-function mapEach(value: unknown, f: (v: unknown) => unknown): unknown {
-  if (!Array.isArray(value)) return f(value);
-  let out: unknown[] | undefined;
-  for (let i = 0; i < value.length; i += 1) {
-    const item: unknown = value[i];
-    const next = f(item);
-    if (next !== item) {
-      out ??= value.slice();
-      out[i] = next;
-    }
-  }
-  return out ?? value;
 }
 
 /**
@@ -76,30 +61,44 @@ export class LinkWalker {
     // for-in, not Object.keys: no array per object (JSON objects have no inherited enumerable keys).
     for (const key in obj) {
       const value = obj[key];
-      const twin = key.startsWith('_');
+      const twin = key.charCodeAt(0) === 95; // '_'
       const spec = table.children.get(twin ? key.slice(1) : key);
       if (spec === undefined) continue;
-      let next: unknown;
-      if (twin) {
-        // A primitive's extension twin (https://hl7.org/fhir/R4/json.html#primitive) is an Element.
-        next = mapEach(value, (v) => (isJsonObject(v) ? this.walk(v, 'Element', f) : v));
-      } else if (spec.resource) {
-        next = mapEach(value, (v) => (isJsonObject(v) ? this.map(v, f) : v));
-      } else if (spec.primitive) {
-        const kind = linkKind(tableKey, key, spec.type);
-        if (kind === undefined) continue;
-        next = mapEach(value, (v) => (typeof v === 'string' ? f(v, kind) : v));
-      } else if (spec.table !== undefined) {
-        const child = spec.table;
-        next = mapEach(value, (v) => (isJsonObject(v) ? this.walk(v, child, f) : v));
-      } else {
-        continue;
-      }
+      const kind = twin || !spec.primitive ? undefined : linkKind(tableKey, key, spec.type);
+      if (!twin && spec.primitive && kind === undefined) continue;
+      if (!twin && !spec.primitive && !spec.resource && spec.table === undefined) continue;
+      const next = Array.isArray(value) ? this.eachItem(value, spec, twin, kind, f) : this.one(value, spec, twin, kind, f);
       if (next !== value) {
         out ??= { ...obj };
         out[key] = next;
       }
     }
     return out ?? obj;
+  }
+
+  /** An array's items through `one`; the same array when none changed. */
+  private eachItem(items: readonly unknown[], spec: ChildSpec, twin: boolean, kind: LinkKind | undefined, f: LinkMapper): unknown {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < items.length; i += 1) {
+      const item: unknown = items[i];
+      const next = this.one(item, spec, twin, kind, f);
+      if (next !== item) {
+        out ??= items.slice();
+        out[i] = next;
+      }
+    }
+    return out ?? items;
+  }
+
+  /**
+   * One value of property `spec` (methods, not a closure per property: those were
+   * most of this walk's allocation in a bulk load).
+   */
+  private one(v: unknown, spec: ChildSpec, twin: boolean, kind: LinkKind | undefined, f: LinkMapper): unknown {
+    // A primitive's extension twin (https://hl7.org/fhir/R4/json.html#primitive) is an Element.
+    if (twin) return isJsonObject(v) ? this.walk(v, 'Element', f) : v;
+    if (spec.resource) return isJsonObject(v) ? this.map(v, f) : v;
+    if (kind !== undefined) return typeof v === 'string' ? f(v, kind) : v;
+    return isJsonObject(v) && spec.table !== undefined ? this.walk(v, spec.table, f) : v;
   }
 }

@@ -16,3 +16,12 @@ export function arrayProp(obj: JsonObject, key: string): readonly unknown[] {
   const v = obj[key];
   return Array.isArray(v) ? v : [];
 }
+
+/**
+ * `obj[key] = value` as JSON.parse and `{ ...spread }` would define it: an own
+ * property even for `__proto__`, which plain assignment would take as the prototype.
+ */
+export function setOwn(obj: JsonObject, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}

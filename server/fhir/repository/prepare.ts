@@ -1,5 +1,6 @@
 import { invalid, unprocessable } from '../../errors/fhir-error.js';
 import type { Issue } from '../../errors/issue.js';
+import { setOwn } from '../model/json-object.js';
 import type { Validator } from '../validation/index.js';
 import type { ResourceJson } from './types.js';
 
@@ -31,19 +32,34 @@ export function shapeForWrite(resourceType: string, body: unknown, id: string): 
       [`${resourceType}.resourceType`],
     );
   }
-  const { resourceType: _type, id: _id, meta, ...rest } = body;
+  const meta = body['meta'];
   if (meta !== undefined && !isJsonObject(meta)) {
     throw unprocessable([
       { severity: 'error', code: 'structure', diagnostics: 'meta must be an object', expression: [`${resourceType}.meta`] },
     ]);
   }
   const keptMeta: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(meta ?? {})) {
-    if (!SERVER_META.has(k)) keptMeta[k] = v;
+  let metaKept = false;
+  if (meta !== undefined) {
+    for (const k in meta) {
+      if (SERVER_META.has(k)) continue;
+      setOwn(keptMeta, k, meta[k]);
+      metaKept = true;
+    }
   }
-  const resource: ResourceJson = { resourceType, id, meta: keptMeta, ...rest };
-  const forValidation = Object.keys(keptMeta).length === 0 ? { resourceType, id, ...rest } : resource;
+  // One copy of the top level, by a loop: `{ ...rest }` destructuring made two
+  // (a few per cent of a bulk load's allocation). Key order is the literal's, then the body's.
+  const resource: ResourceJson = { resourceType, id, meta: keptMeta };
+  for (const k in body) if (k !== 'resourceType' && k !== 'id' && k !== 'meta') setOwn(resource, k, body[k]);
+  const forValidation = metaKept ? resource : withoutMeta(resource);
   return { resource, forValidation };
+}
+
+/** The resource without its (empty) meta, for validation. */
+function withoutMeta(resource: ResourceJson): ResourceJson {
+  const out: ResourceJson = { resourceType: resource.resourceType };
+  for (const k in resource) if (k !== 'meta' && k !== 'resourceType') setOwn(out, k, resource[k]);
+  return out;
 }
 
 /** Throws 422 with the validation errors of `issues`, if there are any. */

@@ -3,7 +3,7 @@ import { extractComposite } from '../../../../server/store/search/composite.js';
 import { extractDate } from '../../../../server/store/search/date.js';
 import { extractNumber } from '../../../../server/store/search/number.js';
 import { extractQuantity } from '../../../../server/store/search/quantity.js';
-import { extractReference } from '../../../../server/store/search/reference.js';
+import { extractReference, localTarget } from '../../../../server/store/search/reference.js';
 import { IndexRows } from '../../../../server/store/search/rows.js';
 import { extractString, normalizeString } from '../../../../server/store/search/string.js';
 import { extractText } from '../../../../server/store/search/text.js';
@@ -100,6 +100,19 @@ describe('search index rows: extraction per parameter type', () => {
       [1, null, 'http://x.org/ValueSet/v'],
     ]);
     expect(rows(r.token.columns)).to.deep.equal([[9, 'urn:npi', '7']]);
+  });
+
+  it('localTarget: Type/id[/_history/vid], relative or under this base; anything else is not local', () => {
+    expect(localTarget('Patient/a.b-1', BASE)).to.deep.equal({ type: 'Patient', id: 'a.b-1' });
+    expect(localTarget('Patient/7/_history/2', BASE)).to.deep.equal({ type: 'Patient', id: '7' });
+    expect(localTarget(`${BASE}/Patient/7`, BASE)).to.deep.equal({ type: 'Patient', id: '7' });
+    expect(localTarget(`Patient/${'x'.repeat(64)}`, BASE)).to.deep.equal({ type: 'Patient', id: 'x'.repeat(64) });
+    const notLocal = [
+      'http://other/fhir/Patient/7', 'urn:uuid:1', 'patient/7', 'P/7', 'Patient1/7', 'Patient/', 'Patient//7',
+      'Patient/7/8', 'Patient/7/_history/', 'Patient/7/_history/2/x', 'Patient/a_b', `Patient/${'x'.repeat(65)}`,
+      `Patient/7/_history/${'v'.repeat(65)}`, 'Patient/7\n', '/Patient/7',
+    ];
+    for (const ref of notLocal) expect(localTarget(ref, BASE), ref).to.equal(undefined);
   });
 
   it('uri, composite (cross product per item) and full text', () => {
