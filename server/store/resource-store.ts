@@ -47,6 +47,12 @@ export { withResourceType } from './resource-json.js';
 
 /** Serialises a resource body for storage: JSON without `resourceType`. */
 export function contentForStorage(resource: Readonly<Record<string, unknown>>): string {
+  const type = resource['resourceType'];
+  const text = JSON.stringify(resource);
+  // resourceType comes first in what the server builds: cut it from the text rather
+  // than serialise a copy of the resource without it (a copy per resource written).
+  const prefix = typeof type === 'string' ? `{"resourceType":${JSON.stringify(type)},` : undefined;
+  if (prefix !== undefined && text.startsWith(prefix)) return `{${text.slice(prefix.length)}`;
   const { resourceType: _ignored, ...rest } = resource;
   return JSON.stringify(rest);
 }

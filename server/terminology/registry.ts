@@ -19,10 +19,15 @@ export class ConformanceRegistry {
   constructor(
     private readonly core: ConformanceLayer,
     private readonly shipped: ConformanceLayer,
-  ) {}
+  ) {
+    this.layerList = [core, this.runtime, shipped];
+  }
+
+  /** In precedence order; a new array only when the runtime layer changes (resolve runs per Coding validated). */
+  private layerList: readonly ConformanceLayer[];
 
   private layers(): readonly ConformanceLayer[] {
-    return [this.core, this.runtime, this.shipped];
+    return this.layerList;
   }
 
   get generation(): number {
@@ -32,13 +37,19 @@ export class ConformanceRegistry {
   /** Swaps in a new set of runtime resources (after a write, or a change seen in the database). */
   replaceRuntime(layer: ConformanceLayer): void {
     this.runtime = layer;
+    this.layerList = [this.core, this.runtime, this.shipped];
     this.gen++;
   }
 
   /** `url` may carry `|version` (https://hl7.org/fhir/R4/references.html#canonical). */
   resolve(type: ConformanceType, canonical: string): JsonObject | undefined {
+    if (!canonical.includes('|')) return this.resolveVersion(type, canonical, undefined);
     const [url, version] = splitCanonical(canonical);
-    for (const layer of this.layers()) {
+    return this.resolveVersion(type, url, version);
+  }
+
+  private resolveVersion(type: ConformanceType, url: string, version: string | undefined): JsonObject | undefined {
+    for (const layer of this.layerList) {
       const r = layer.find(type, url, version);
       if (r !== undefined) return r;
     }

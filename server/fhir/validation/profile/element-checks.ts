@@ -2,7 +2,7 @@ import type { Issue } from '../../../errors/issue.js';
 import { isJsonObject } from '../../model/json-object.js';
 import type { CompiledElement, InvariantEnv } from './compiled-types.js';
 import { describe, equalsFixed, matchesPattern } from './fixed-pattern.js';
-import type { Item } from './items.js';
+import { pathText, type Item, type PathOf } from './items.js';
 import { referencedType, type ReferenceScope } from './references.js';
 
 /**
@@ -50,7 +50,7 @@ export function checkFixedPattern(def: CompiledElement, item: Item, label: strin
 }
 
 /** Invariants of the element, evaluated on this value (https://hl7.org/fhir/R4/conformance-rules.html#constraints). */
-export function checkInvariants(def: CompiledElement, value: unknown, path: string, env: InvariantEnv, issues: Issue[]): void {
+export function checkInvariants(def: CompiledElement, value: unknown, at: PathOf, env: InvariantEnv, issues: Issue[]): void {
   for (const c of def.constraints) {
     let ok: boolean;
     try {
@@ -60,6 +60,7 @@ export function checkInvariants(def: CompiledElement, value: unknown, path: stri
       continue;
     }
     if (!ok) {
+      const path = pathText(at);
       issues.push({ severity: c.severity, code: 'invariant', diagnostics: `${path}: ${c.key}: ${c.human}`, expression: [path] });
     }
   }

@@ -5,7 +5,7 @@ import { checkBinding, checkCodingSystem } from './bindings.js';
 import type { CompiledElement, CompiledProfile, InvariantEnv } from './compiled-types.js';
 import type { DiscriminatorContext } from './discriminators.js';
 import { checkFixedPattern, checkInvariants, checkReference, checkType } from './element-checks.js';
-import { eachItem, groupProperties, type Item } from './items.js';
+import { eachItem, groupProperties, pathText, type Item, type PathOf } from './items.js';
 import { bundleTypes, containedTypes, referencedType, type ReferenceScope } from './references.js';
 import { assignSlices } from './slicing.js';
 
@@ -77,6 +77,9 @@ export class InstanceWalker {
     this.walkItem(profile.root, { value, twin: undefined, type, path }, { issues, mode: 'profile', label: profile.url, scope });
   }
 
+  /** walkItem for eachItem: one function for every object walked, not a closure each. */
+  private readonly visit = (def: CompiledElement, item: Item, run: Run): void => this.walkItem(def, item, run);
+
   private walkItem(def: CompiledElement, item: Item, run: Run): void {
     const { issues } = run;
     if (run.mode === 'profile') {
@@ -84,7 +87,7 @@ export class InstanceWalker {
       checkFixedPattern(def, item, run.label, issues);
     }
     if (def.binding !== undefined && item.value !== undefined) checkBinding(this.terminology, def.binding, item, issues);
-    if (def.constraints.length > 0) checkInvariants(def, item.value, item.path, run.scope.env, issues);
+    if (def.constraints.length > 0) checkInvariants(def, item.value, item, run.scope.env, issues);
     if (item.type === 'Reference') checkReference(def, item, run.scope.refs, (u) => this.defs.typeOfProfile(u), issues);
     if (run.mode === 'base' && item.type === 'Coding') checkCodingSystem(this.terminology, item, issues);
     if (isJsonObject(item.value)) this.descend(def, item, item.value, run);
@@ -99,12 +102,12 @@ export class InstanceWalker {
     }
     const kids = this.ownChildren(def, run);
     if (kids !== undefined) {
-      this.walkObject(value, kids, item.path, run);
+      this.walkObject(value, kids, item, run);
     } else if (run.mode === 'base') {
       const typeRoot = this.defs.baseType(item.type)?.root;
       if (typeRoot !== undefined) {
-        if (typeRoot.constraints.length > 0) checkInvariants(typeRoot, value, item.path, run.scope.env, run.issues);
-        this.walkObject(value, typeRoot.children, item.path, run);
+        if (typeRoot.constraints.length > 0) checkInvariants(typeRoot, value, item, run.scope.env, run.issues);
+        this.walkObject(value, typeRoot.children, item, run);
       }
     }
     if (this.typeProfiles(def, item, run)) return;
@@ -159,12 +162,12 @@ export class InstanceWalker {
   /** A primitive's `_name` twin: id and extensions, walked as an Element. */
   private walkTwin(def: CompiledElement, item: Item, twin: JsonObject, run: Run): void {
     if (def.children.size > 0) {
-      this.walkObject(twin, def.children, item.path, run);
+      this.walkObject(twin, def.children, item, run);
       return;
     }
     if (run.mode !== 'base') return;
     const element = this.defs.baseType('Element')?.root;
-    if (element !== undefined) this.walkObject(twin, element.children, item.path, run);
+    if (element !== undefined) this.walkObject(twin, element.children, item, run);
   }
 
   /** What slicing needs to evaluate discriminators in this run's resource. */
@@ -186,12 +189,12 @@ export class InstanceWalker {
     return !issues.some((i) => i.severity === 'error' || i.severity === 'fatal');
   }
 
-  private walkObject(obj: JsonObject, kids: ReadonlyMap<string, CompiledElement>, path: string, run: Run): void {
+  private walkObject(obj: JsonObject, kids: ReadonlyMap<string, CompiledElement>, path: PathOf, run: Run): void {
     if (run.mode === 'base') {
       // Every resource passes here: items are walked as they are found, without grouping
       // them first (the grouping was the validator's largest allocation). Only invalid
       // input (two choice properties of one element) is walked in a different order.
-      eachItem(obj, kids, path, (kid, item) => this.walkItem(kid, item, run));
+      eachItem(obj, kids, path, this.visit, run);
       return;
     }
     const groups = groupProperties(obj, kids, path);
@@ -199,7 +202,7 @@ export class InstanceWalker {
       const items = groups.get(kid) ?? NO_ITEMS;
       // The common case: absent, optional, unsliced (slices can require members): nothing to check, no path to build.
       if (items.length === 0 && kid.min === 0 && kid.slicing === undefined) continue;
-      const at = `${path}.${kid.name}`;
+      const at = `${pathText(path)}.${kid.name}`;
       if (items.length < kid.min) {
         run.issues.push({ severity: 'error', code: 'required', diagnostics: `${at}: at least ${kid.min} required, found ${items.length} (${run.label})`, expression: [at] });
       } else if (items.length > kid.max) {

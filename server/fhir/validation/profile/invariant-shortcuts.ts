@@ -83,15 +83,17 @@ function pathPresence(obj: unknown, names: readonly string[]): Tri {
       for (const key in node) {
         if (!isElementKey(key, name)) continue;
         const value = node[key];
-        if (Array.isArray(value)) for (const item of value) next.push(item);
-        else next.push(value);
+        // Nulls only align primitive arrays with their `_name` twins; they are no element.
+        if (Array.isArray(value)) {
+          for (const item of value) if (item !== null) next.push(item);
+        } else if (value !== null) {
+          next.push(value);
+        }
       }
     }
-    // Nulls only align primitive arrays with their `_name` twins; they are no element.
-    const present = next.filter((v) => v !== null);
-    if (present.length === 0) return F;
+    if (next.length === 0) return F;
     if (step === names.length - 1) return T;
-    nodes = present;
+    nodes = next;
   }
   return U;
 }

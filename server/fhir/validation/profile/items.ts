@@ -62,35 +62,59 @@ function itemType(declared: string, value: unknown): string {
   return declared;
 }
 
+/** A FHIRPath location, or an item that spells its own when asked. */
+export type PathOf = string | { readonly path: string };
+
+export const pathText = (at: PathOf): string => (typeof at === 'string' ? at : at.path);
+
 /**
  * An item whose FHIRPath location is only spelled out when asked for: most items
- * never appear in an issue, and building `Observation.component[3]` for every
- * array element was a tenth of validation's time.
+ * never appear in an issue. Building `Observation.component[3].code` for every
+ * value (and every object's parent path, to pass down) was a tenth of
+ * validation's time and much of its allocation.
  */
+class PropertyItem implements Item {
+  constructor(
+    readonly value: unknown,
+    readonly twin: JsonObject | undefined,
+    readonly type: string,
+    private readonly parent: PathOf,
+    private readonly name: string,
+  ) {}
+
+  get path(): string {
+    return `${pathText(this.parent)}.${this.name}`;
+  }
+}
+
+/** An array element's item (PropertyItem, with its index). */
 class ListItem implements Item {
   constructor(
     readonly value: unknown,
     readonly twin: JsonObject | undefined,
     readonly type: string,
-    private readonly at: string,
+    private readonly parent: PathOf,
+    private readonly name: string,
     private readonly index: number,
   ) {}
 
   get path(): string {
-    return `${this.at}[${this.index}]`;
+    return `${pathText(this.parent)}.${this.name}[${this.index}]`;
   }
 }
 
 /**
- * Calls `visit` with each item of an object's properties, in document order, with the
+ * Calls `visit` with each item of an object's properties (and `context`, so that a
+ * caller need not make a closure per object), in document order, with the
  * element it belongs to (unknown properties are skipped: the structural checks report
  * them). A primitive and its `_name` twin are one item.
  */
-export function eachItem(
+export function eachItem<C>(
   obj: JsonObject,
   kids: ReadonlyMap<string, CompiledElement>,
-  path: string,
-  visit: (def: CompiledElement, item: Item) => void,
+  path: PathOf,
+  visit: (def: CompiledElement, item: Item, context: C) => void,
+  context: C,
 ): void {
   let hasTwins = false;
   for (const key in obj) {
@@ -110,7 +134,6 @@ export function eachItem(
     const declared = declaredType(def, name);
     const value = obj[name];
     const twin = hasTwins ? obj[`_${name}`] : undefined;
-    const at = `${path}.${name}`;
     if (Array.isArray(value) || Array.isArray(twin)) {
       const values: readonly unknown[] = Array.isArray(value) ? value : [];
       const twins: readonly unknown[] = Array.isArray(twin) ? twin : [];
@@ -119,25 +142,27 @@ export function eachItem(
         const raw: unknown = values[i];
         const v = raw === null ? undefined : raw;
         const t = twins[i];
-        visit(def, new ListItem(v, isJsonObject(t) ? t : undefined, itemType(declared, v), at, i));
+        visit(def, new ListItem(v, isJsonObject(t) ? t : undefined, itemType(declared, v), path, name, i), context);
       }
     } else {
-      visit(def, { value, twin: isJsonObject(twin) ? twin : undefined, type: itemType(declared, value), path: at });
+      visit(def, new PropertyItem(value, isJsonObject(twin) ? twin : undefined, itemType(declared, value), path, name), context);
     }
   }
+}
+
+function addToGroup(def: CompiledElement, item: Item, groups: Map<CompiledElement, Item[]>): void {
+  const list = groups.get(def);
+  if (list === undefined) groups.set(def, [item]);
+  else list.push(item);
 }
 
 /** Groups an object's properties by the element each belongs to, in document order. */
 export function groupProperties(
   obj: JsonObject,
   kids: ReadonlyMap<string, CompiledElement>,
-  path: string,
+  path: PathOf,
 ): Map<CompiledElement, Item[]> {
   const groups = new Map<CompiledElement, Item[]>();
-  eachItem(obj, kids, path, (def, item) => {
-    const list = groups.get(def);
-    if (list === undefined) groups.set(def, [item]);
-    else list.push(item);
-  });
+  eachItem(obj, kids, path, addToGroup, groups);
   return groups;
 }
