@@ -35,9 +35,10 @@ export interface SqlContext {
    * A bound on the resource sid already implied by the page's keyset (default
    * sort), repeated inside top-level index conditions so that their value
    * index starts at the cursor (PostgreSQL does not carry inequalities across
-   * the join itself).
+   * the join itself). Bound where used: a statement whose conditions have no
+   * such place must not carry an unused parameter (PostgreSQL cannot type it).
    */
-  readonly sidBound?: { readonly op: '>' | '<'; readonly value: string };
+  readonly sidBound?: { readonly op: '>' | '<'; readonly sid: number };
 }
 
 /** Whether a condition reads more of the resource row than its sid. */
@@ -133,7 +134,7 @@ export function conditionSql(c: Condition, r: string, ctx: SqlContext): string {
     case 'index': {
       if (c.keys.length === 0) return 'false';
       const rows = indexRows(c, ctx);
-      const bound = r === 'r' && ctx.sidBound !== undefined ? ` AND ${rows.alias}.res ${ctx.sidBound.op} ${ctx.sidBound.value}` : '';
+      const bound = r === 'r' && ctx.sidBound !== undefined ? ` AND ${rows.alias}.res ${ctx.sidBound.op} ${p.bind(ctx.sidBound.sid)}::int8` : '';
       return `EXISTS (SELECT 1 FROM ${rows.from} WHERE ${rows.alias}.res = ${r}.sid${bound} AND ${rows.where})`;
     }
     case 'missing': {

@@ -137,7 +137,7 @@ export function searchStatement(spec: SearchSpec): Statement {
   const cursorSid = spec.sort.length === 0 ? ks?.values[0] : undefined;
   const ctx: SqlContext =
     ks !== undefined && typeof cursorSid === 'number'
-      ? { p, now: spec.now, sidBound: { op: ks.direction === 'after' ? '>' : '<', value: `${p.bind(cursorSid)}::int8` } }
+      ? { p, now: spec.now, sidBound: { op: ks.direction === 'after' ? '>' : '<', sid: cursorSid } }
       : { p, now: spec.now };
   const { parts, selects } = orderParts(spec.sort);
   const joins = spec.sort.map((s, i) => (s.kind === 'index' ? sortJoin(s, i, p) : '')).filter((j) => j !== '');

@@ -85,6 +85,14 @@ describe('search SQL: the WHERE of each parameter type', () => {
     expect(conditionSql({ kind: 'not', inner: { kind: 'none' } }, 'r', ctx)).to.equal('NOT (false)');
   });
 
+  it('a next page with no top-level index condition binds no unused cursor parameter', () => {
+    const has = { kind: 'has', sourceTypes: ['Observation'], keys: [9], inner: [{ kind: 'id', ids: ['o1'] }] } as const;
+    const st = searchStatement({ types: ['Patient'], conditions: [has], sort: [], keyset: { direction: 'after', values: [10] }, limit: 21, now: 0 });
+    // PostgreSQL rejects a statement with a parameter it cannot type ("could not determine data type of parameter $1").
+    const used = new Set([...st.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    expect([...used].sort((a, b) => a - b)).to.deep.equal(st.values.map((_v, i) => i + 1));
+  });
+
   it('the page query orders by the sort keys then sid, with a keyset instead of OFFSET', () => {
     const st = searchStatement({
       types: ['Patient'],
