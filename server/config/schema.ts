@@ -125,6 +125,14 @@ export const SETTINGS = {
     max: 100000,
     doc: 'Most resources _include/_revinclude add to one search page (a warning says when cut).',
   },
+  searchHasInnerFirstRows: {
+    env: 'SEARCH_HAS_INNER_FIRST_ROWS',
+    type: 'integer',
+    default: 10000,
+    min: 0,
+    max: 1000000,
+    doc: 'A _has whose inner criterion matches at most this many index rows is answered from those rows first (each costs about one index probe); broader ones are checked per candidate resource. 0: always per candidate.',
+  },
   searchExplain: {
     env: 'SEARCH_EXPLAIN',
     type: 'boolean',

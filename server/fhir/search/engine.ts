@@ -19,7 +19,7 @@ export interface SearchEngine {
 
 export function createSearchEngine(store: ResourceStore, config: Config, baseUrl: string): SearchEngine {
   const provider = new SearchParamProvider(store.search(), config.searchParameterRefreshMs);
-  const service = new SearchService(store.search(), provider, {
+  const service = new SearchService(store.search().withHasInnerFirstRows(config.searchHasInnerFirstRows), provider, {
     baseUrl,
     defaultCount: config.searchDefaultCount,
     maxCount: config.searchMaxCount,

@@ -39,6 +39,13 @@ export interface SqlContext {
    * such place must not carry an unused parameter (PostgreSQL cannot type it).
    */
   readonly sidBound?: { readonly op: '>' | '<'; readonly sid: number };
+  /** The `_has` conditions to render inner set first (has-form.ts); the others are correlated. */
+  readonly innerFirst?: ReadonlySet<Condition>;
+}
+
+/** The context of a sub-query's own conditions: no sid bound (it is the outer row's). */
+function nested(ctx: SqlContext): SqlContext {
+  return ctx.innerFirst === undefined ? { p: ctx.p, now: ctx.now } : { p: ctx.p, now: ctx.now, innerFirst: ctx.innerFirst };
 }
 
 /** Whether a condition reads more of the resource row than its sid. */
@@ -128,6 +135,34 @@ function andAll(parts: readonly string[]): string {
   return parts.length === 0 ? 'true' : parts.join(' AND ');
 }
 
+/**
+ * `_has`: a referring resource (alias `s`) meeting `inner` refers to `r`.
+ * Correlated, it is an EXISTS probing `r`'s references; inner set first, the
+ * referring resources' targets are computed once (`OFFSET 0` keeps PostgreSQL
+ * from flattening the sub-query back into the correlated plan) and `r` is
+ * looked up among them: a semi-join at the top level, a hashed sub-plan under
+ * `or` / `not`. Null target types (references by URL) are left out, as the
+ * correlated form's equality leaves them out: their target is a URL, never an
+ * id, yet a null inside `NOT IN` would turn a miss into "unknown".
+ */
+function hasSql(c: Condition & { kind: 'has' }, r: string, ctx: SqlContext): string {
+  const p = ctx.p;
+  const x = p.alias();
+  const s = p.alias('s');
+  const inner = andAll(conditionsSql(c.inner, s, nested(ctx)));
+  const keys = keyed(x, c.keys, c.targetTypes, p);
+  // Index rows exist for live resources only, so the referring resource's row
+  // is needed only when an inner condition reads more than its sid.
+  const from = c.inner.some(needsRow)
+    ? `sp_reference ${x} JOIN resource ${s} ON ${eqAny(`${s}.resource_type`, c.sourceTypes, p, 'text')} AND ${s}.sid = ${x}.res AND NOT ${s}.deleted`
+    : `sp_reference ${x} CROSS JOIN LATERAL (SELECT ${x}.res AS sid) ${s}`;
+  if (ctx.innerFirst?.has(c) === true) {
+    return `(${r}.resource_type, ${r}.id) IN (SELECT ${x}.target_type, ${x}.target_id FROM ${from}
+      WHERE ${keys} AND ${x}.target_type IS NOT NULL AND ${inner} OFFSET 0)`;
+  }
+  return `EXISTS (SELECT 1 FROM ${from} WHERE ${keys} AND ${x}.target_type = ${r}.resource_type AND ${x}.target_id = ${r}.id AND ${inner})`;
+}
+
 export function conditionSql(c: Condition, r: string, ctx: SqlContext): string {
   const p = ctx.p;
   switch (c.kind) {
@@ -159,23 +194,12 @@ export function conditionSql(c: Condition, r: string, ctx: SqlContext): string {
     case 'chain': {
       const x = p.alias();
       const t = p.alias('t');
-      const inner = andAll(conditionsSql(c.inner, t, { p, now: ctx.now }));
+      const inner = andAll(conditionsSql(c.inner, t, nested(ctx)));
       return `EXISTS (SELECT 1 FROM sp_reference ${x} JOIN resource ${t} ON ${t}.resource_type = ${x}.target_type AND ${t}.id = ${x}.target_id
         WHERE ${x}.res = ${r}.sid AND ${keyed(x, c.keys, c.targetTypes, p)} AND NOT ${t}.deleted AND ${inner})`;
     }
-    case 'has': {
-      const x = p.alias();
-      const s = p.alias('s');
-      const inner = andAll(conditionsSql(c.inner, s, { p, now: ctx.now }));
-      const link = `${keyed(x, c.keys, c.targetTypes, p)} AND ${x}.target_type = ${r}.resource_type AND ${x}.target_id = ${r}.id`;
-      // Index rows exist for live resources only, so the referring resource's row
-      // is needed only when an inner condition reads more than its sid.
-      if (!c.inner.some(needsRow)) {
-        return `EXISTS (SELECT 1 FROM sp_reference ${x} CROSS JOIN LATERAL (SELECT ${x}.res AS sid) ${s} WHERE ${link} AND ${inner})`;
-      }
-      return `EXISTS (SELECT 1 FROM sp_reference ${x} JOIN resource ${s} ON ${eqAny(`${s}.resource_type`, c.sourceTypes, p, 'text')} AND ${s}.sid = ${x}.res AND NOT ${s}.deleted
-        WHERE ${link} AND ${inner})`;
-    }
+    case 'has':
+      return hasSql(c, r, ctx);
     case 'list': {
       const x = p.alias();
       const l = p.alias('l');

@@ -128,8 +128,11 @@ function drivenStatement(spec: SearchSpec, only: Condition & { kind: 'index' }):
   return { text, values: p.values };
 }
 
-/** The page query; returns rows with sort values `k0…` for the cursor. */
-export function searchStatement(spec: SearchSpec): Statement {
+/** No `_has` rendered inner set first: the form for callers that do not choose (has-form.ts). */
+const CORRELATED: ReadonlySet<Condition> = new Set();
+
+/** The page query; returns rows with sort values `k0…` for the cursor. `innerFirst`: see has-form.ts. */
+export function searchStatement(spec: SearchSpec, innerFirst: ReadonlySet<Condition> = CORRELATED): Statement {
   const only = spec.conditions.length === 1 ? spec.conditions[0] : undefined;
   if (only?.kind === 'index' && only.keys.length > 0 && spec.sort.length === 0) return drivenStatement(spec, only);
   const p = new SqlParams();
@@ -137,8 +140,8 @@ export function searchStatement(spec: SearchSpec): Statement {
   const cursorSid = spec.sort.length === 0 ? ks?.values[0] : undefined;
   const ctx: SqlContext =
     ks !== undefined && typeof cursorSid === 'number'
-      ? { p, now: spec.now, sidBound: { op: ks.direction === 'after' ? '>' : '<', sid: cursorSid } }
-      : { p, now: spec.now };
+      ? { p, now: spec.now, innerFirst, sidBound: { op: ks.direction === 'after' ? '>' : '<', sid: cursorSid } }
+      : { p, now: spec.now, innerFirst };
   const { parts, selects } = orderParts(spec.sort);
   const joins = spec.sort.map((s, i) => (s.kind === 'index' ? sortJoin(s, i, p) : '')).filter((j) => j !== '');
   const where = baseWhere(spec, ctx);
@@ -158,14 +161,14 @@ export function searchStatement(spec: SearchSpec): Statement {
  * single index condition is counted on its index table alone: its rows exist
  * for current resources only and their key implies the type.
  */
-export function countStatement(spec: Omit<SearchSpec, 'sort' | 'limit'>): Statement {
+export function countStatement(spec: Omit<SearchSpec, 'sort' | 'limit'>, innerFirst: ReadonlySet<Condition> = CORRELATED): Statement {
   const p = new SqlParams();
   const only = spec.conditions.length === 1 ? spec.conditions[0] : undefined;
   if (only?.kind === 'index' && only.keys.length > 0) {
     const rows = indexRows(only, { p, now: spec.now });
     return { text: `SELECT count(*) AS n FROM (SELECT DISTINCT ${rows.alias}.res FROM ${rows.from} WHERE ${rows.where}) d`, values: p.values };
   }
-  const where = baseWhere(spec, { p, now: spec.now });
+  const where = baseWhere(spec, { p, now: spec.now, innerFirst });
   return { text: `SELECT count(*) AS n FROM resource r WHERE ${where.join(' AND ')}`, values: p.values };
 }
 

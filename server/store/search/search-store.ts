@@ -1,6 +1,8 @@
 import type { Queryable } from '../db.js';
 import { withResourceType } from '../resource-json.js';
 import type { Condition } from './condition.js';
+import { innerFirstHas } from './has-form.js';
+import { IndexRowCounter } from './index-row-count.js';
 import { includeStatement, revincludeStatement } from './include-sql.js';
 import { countStatement, matchStatement, searchStatement, type SearchSpec, type SortValue } from './search-sql.js';
 import { matchManyStatements, type MatchCriteria } from './match-many-sql.js';
@@ -65,24 +67,42 @@ export interface MatchedRow {
 
 /** Runs search statements on a pool (searches) or on a transaction's client (conditional matches). */
 export class SearchStore {
-  constructor(private readonly db: Queryable) {}
+  private readonly rowCounter: IndexRowCounter;
+
+  /** `hasInnerFirstRows`: SEARCH_HAS_INNER_FIRST_ROWS (has-form.ts); 0 keeps every `_has` correlated. */
+  constructor(
+    private readonly db: Queryable,
+    private readonly hasInnerFirstRows = 0,
+  ) {
+    this.rowCounter = new IndexRowCounter(db);
+  }
+
+  /** This store choosing the form of each `_has` by the size of its inner set, up to `maxRows` rows. */
+  withHasInnerFirstRows(maxRows: number): SearchStore {
+    return new SearchStore(this.db, maxRows);
+  }
+
+  /** The `_has` conditions to render inner set first (has-form.ts). */
+  private innerFirst(conditions: readonly Condition[]): Promise<ReadonlySet<Condition>> {
+    return innerFirstHas(conditions, this.rowCounter.count, this.hasInnerFirstRows);
+  }
 
   async search(spec: SearchSpec): Promise<SearchRow[]> {
-    const st = searchStatement(spec);
+    const st = searchStatement(spec, await this.innerFirst(spec.conditions));
     const r = await this.db.query<Row>(st.text, st.values);
     const rows = r.rows.map((row) => toRow(row, spec));
     return spec.keyset?.direction === 'before' ? rows.reverse() : rows;
   }
 
   async count(spec: Omit<SearchSpec, 'sort' | 'limit'>): Promise<number> {
-    const st = countStatement(spec);
+    const st = countStatement(spec, await this.innerFirst(spec.conditions));
     const r = await this.db.query<{ n: number }>(st.text, st.values);
     return r.rows[0]?.n ?? 0;
   }
 
   /** The planner's row estimate (`_total=estimate`): no execution. */
   async estimate(spec: Omit<SearchSpec, 'sort' | 'limit'>): Promise<number> {
-    const st = countStatement(spec);
+    const st = countStatement(spec, await this.innerFirst(spec.conditions));
     const r = await this.db.query<{ 'QUERY PLAN': { Plan: { Plans?: { 'Plan Rows'?: number }[] } }[] }>(`EXPLAIN (FORMAT JSON) ${st.text}`, st.values);
     return Math.round(r.rows[0]?.['QUERY PLAN'][0]?.Plan.Plans?.[0]?.['Plan Rows'] ?? 0);
   }
@@ -101,7 +121,7 @@ export class SearchStore {
         return db.query(text, values);
       }) as Queryable['query'],
     };
-    return { store: new SearchStore(recorder), plans };
+    return { store: new SearchStore(recorder, this.hasInnerFirstRows), plans };
   }
 
   async include(sids: readonly number[], keys: readonly number[], targetTypes: readonly string[] | undefined, limit: number): Promise<SearchRow[]> {

@@ -85,6 +85,26 @@ describe('search SQL: the WHERE of each parameter type', () => {
     expect(conditionSql({ kind: 'not', inner: { kind: 'none' } }, 'r', ctx)).to.equal('NOT (false)');
   });
 
+  it('_has: correlated EXISTS by default, inner set first (not flattened, no null types) when chosen', () => {
+    const has = { kind: 'has', sourceTypes: ['Observation'], keys: [9], targetTypes: ['Patient'], inner: [{ kind: 'index', keys: [4], match: { table: 'token', values: [{ system: 's', code: 'c' }] } }] } as const;
+    const inner = 'EXISTS (SELECT 1 FROM sp_token x3 WHERE x3.res = s2.sid AND x3.param = $1 AND (x3.code = $2 AND x3.system = $3))';
+    const from = 'sp_reference x1 CROSS JOIN LATERAL (SELECT x1.res AS sid) s2';
+    expect(flat(conditionSql(has, 'r', { p: new SqlParams(), now: 0 }))).to.equal(
+      `EXISTS (SELECT 1 FROM ${from} WHERE x1.param = $4 AND x1.target_type = $5 AND x1.target_type = r.resource_type AND x1.target_id = r.id AND ${inner})`,
+    );
+    const chosen = { p: new SqlParams(), now: 0, innerFirst: new Set([has]) };
+    expect(flat(conditionSql({ kind: 'not', inner: has }, 'r', chosen))).to.equal(
+      `NOT ((r.resource_type, r.id) IN (SELECT x1.target_type, x1.target_id FROM ${from} WHERE x1.param = $4 AND x1.target_type = $5 AND x1.target_type IS NOT NULL AND ${inner} OFFSET 0))`,
+    );
+    // The choice reaches a _has inside a chain, and the statements carry it.
+    const chain = { kind: 'chain', keys: [7], targetTypes: ['Encounter'], inner: [has] } as const;
+    expect(flat(conditionSql(chain, 'r', { p: new SqlParams(), now: 0, innerFirst: new Set([has]) }))).to.contain('(t2.resource_type, t2.id) IN (SELECT');
+    const spec = { types: ['Patient'], conditions: [has, { kind: 'id', ids: ['p1'] }] as const, sort: [], limit: 21, now: 0 };
+    expect(flat(searchStatement(spec, new Set([has])).text)).to.contain('(r.resource_type, r.id) IN (SELECT');
+    expect(flat(searchStatement(spec).text)).to.not.contain(' IN (SELECT');
+    expect(flat(countStatement(spec, new Set([has])).text)).to.contain('(r.resource_type, r.id) IN (SELECT');
+  });
+
   it('a next page with no top-level index condition binds no unused cursor parameter', () => {
     const has = { kind: 'has', sourceTypes: ['Observation'], keys: [9], inner: [{ kind: 'id', ids: ['o1'] }] } as const;
     const st = searchStatement({ types: ['Patient'], conditions: [has], sort: [], keyset: { direction: 'after', values: [10] }, limit: 21, now: 0 });
