@@ -1,7 +1,6 @@
 import type { Issue } from '../../../errors/issue.js';
 import { arrayProp, isJsonObject, stringProp } from '../../model/json-object.js';
 import type { TerminologyService } from '../../../terminology/terminology-service.js';
-import type { CodedInput } from '../../../terminology/validate-code.js';
 import type { Binding } from './compiled-types.js';
 import type { Item } from './items.js';
 
@@ -15,34 +14,44 @@ import type { Item } from './items.js';
 
 const QUANTITY_TYPES = new Set(['Quantity', 'Age', 'Count', 'Distance', 'Duration', 'Money', 'SimpleQuantity', 'MoneyQuantity']);
 
-function coding(obj: unknown): CodedInput | undefined {
+/** A code to look up: what a binding check reads of a Coding (its display is not checked). */
+interface Code {
+  readonly system: string | undefined;
+  readonly code: string;
+}
+
+function coding(obj: unknown): Code | undefined {
   if (!isJsonObject(obj)) return undefined;
   const code = stringProp(obj, 'code');
-  if (code === undefined) return undefined;
-  const system = stringProp(obj, 'system');
-  const display = stringProp(obj, 'display');
-  return { code, ...(system === undefined ? {} : { system }), ...(display === undefined ? {} : { display }) };
+  return code === undefined ? undefined : { system: stringProp(obj, 'system'), code };
 }
 
 /** The codes an item carries, or undefined for a type that carries none. */
-export function codingsOf(item: Item): CodedInput[] | undefined {
+function codingsOf(item: Item): Code[] | undefined {
   const v = item.value;
   switch (item.type) {
     case 'code':
     case 'string':
     case 'uri':
-      return typeof v === 'string' ? [{ code: v }] : [];
+      return typeof v === 'string' ? [{ system: undefined, code: v }] : [];
     case 'Coding': {
       const c = coding(v);
       return c === undefined ? [] : [c];
     }
-    case 'CodeableConcept':
-      return isJsonObject(v) ? arrayProp(v, 'coding').flatMap((c) => coding(c) ?? []) : [];
+    case 'CodeableConcept': {
+      const out: Code[] = [];
+      if (!isJsonObject(v)) return out;
+      for (const c of arrayProp(v, 'coding')) {
+        const code = coding(c);
+        if (code !== undefined) out.push(code);
+      }
+      return out;
+    }
     default: {
-      if (!QUANTITY_TYPES.has(item.type) || !isJsonObject(v)) return undefined;
       // A Quantity's `unit` is display text, not a display of the code.
+      if (!QUANTITY_TYPES.has(item.type) || !isJsonObject(v)) return undefined;
       const c = coding(v);
-      return c === undefined ? [] : [{ code: c.code, ...(c.system === undefined ? {} : { system: c.system }) }];
+      return c === undefined ? [] : [c];
     }
   }
 }
@@ -80,9 +89,10 @@ export function checkBinding(svc: TerminologyService, binding: Binding, item: It
 
 /** A Coding whose system the server holds in full must name one of its codes. */
 export function checkCodingSystem(svc: TerminologyService, item: Item, issues: Issue[]): void {
-  if (item.type !== 'Coding') return;
-  const c = coding(item.value);
-  if (c?.system === undefined) return;
-  const r = svc.checkCode(c.system, c.code);
+  if (item.type !== 'Coding' || !isJsonObject(item.value)) return;
+  const system = stringProp(item.value, 'system');
+  const code = stringProp(item.value, 'code');
+  if (system === undefined || code === undefined) return;
+  const r = svc.checkCode(system, code);
   if (r.kind === 'invalid') issues.push(issue('error', `${item.path}: ${r.reason}`, `${item.path}.code`));
 }
