@@ -72,7 +72,7 @@ export function hasConditions(conditions: readonly Condition[]): HasCondition[] 
 }
 
 /**
- * Whether one `_has` has an inner criterion (they are AND-ed, so any one
+ * Whether one `_has` has an inner criterion (they are AND-ed, so a single one
  * bounds the inner set) matching at most `maxRows` rows. Criteria without a
  * cheap count leave the correlated form, as before this choice existed.
  */

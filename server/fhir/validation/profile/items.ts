@@ -67,28 +67,17 @@ export type PathOf = string | { readonly path: string };
 
 export const pathText = (at: PathOf): string => (typeof at === 'string' ? at : at.path);
 
+/** `LazyItem.index` of a property's single value (not an array element). */
+const SINGLE = -1;
+
 /**
  * An item whose FHIRPath location is only spelled out when asked for: most items
  * never appear in an issue. Building `Observation.component[3].code` for every
  * value (and every object's parent path, to pass down) was a tenth of
- * validation's time and much of its allocation.
+ * validation's time and much of its allocation. One class for single values and
+ * array elements keeps the walk's property reads on one object shape.
  */
-class PropertyItem implements Item {
-  constructor(
-    readonly value: unknown,
-    readonly twin: JsonObject | undefined,
-    readonly type: string,
-    private readonly parent: PathOf,
-    private readonly name: string,
-  ) {}
-
-  get path(): string {
-    return `${pathText(this.parent)}.${this.name}`;
-  }
-}
-
-/** An array element's item (PropertyItem, with its index). */
-class ListItem implements Item {
+class LazyItem implements Item {
   constructor(
     readonly value: unknown,
     readonly twin: JsonObject | undefined,
@@ -99,7 +88,8 @@ class ListItem implements Item {
   ) {}
 
   get path(): string {
-    return `${pathText(this.parent)}.${this.name}[${this.index}]`;
+    const at = `${pathText(this.parent)}.${this.name}`;
+    return this.index === SINGLE ? at : `${at}[${this.index}]`;
   }
 }
 
@@ -142,10 +132,10 @@ export function eachItem<C>(
         const raw: unknown = values[i];
         const v = raw === null ? undefined : raw;
         const t = twins[i];
-        visit(def, new ListItem(v, isJsonObject(t) ? t : undefined, itemType(declared, v), path, name, i), context);
+        visit(def, new LazyItem(v, isJsonObject(t) ? t : undefined, itemType(declared, v), path, name, i), context);
       }
     } else {
-      visit(def, new PropertyItem(value, isJsonObject(twin) ? twin : undefined, itemType(declared, value), path, name), context);
+      visit(def, new LazyItem(value, isJsonObject(twin) ? twin : undefined, itemType(declared, value), path, name, SINGLE), context);
     }
   }
 }

@@ -39,7 +39,7 @@ describe('_has form: inner set first only when an inner criterion is known to be
     expect(off.asked).to.deep.equal([]);
   });
 
-  it('any one small AND-ed criterion is enough; the count stops at the first small one', async () => {
+  it('one small AND-ed criterion is enough; the count stops at the first small one', async () => {
     const h = has(code('common'), code('rare'), code('other'));
     const c = counter({ common: 50_000, rare: 3, other: 50_000 });
     expect((await innerFirstHas([h], c.count, 10_000)).has(h)).to.equal(true);
