@@ -65,32 +65,6 @@ function childSpecs(parentPath: string, parentType: string, name: string): reado
   return specs;
 }
 
-function pushValue(out: PathNode[], value: unknown, spec: ChildSpec): void {
-  if (value === undefined || value === null) return;
-  if ((spec.type === 'Resource' || spec.type === 'DomainResource') && typeof value === 'object') {
-    const rt = (value as Record<string, unknown>)['resourceType'];
-    if (typeof rt === 'string') {
-      out.push({ value, type: rt, path: rt });
-      return;
-    }
-  }
-  out.push({ value, type: spec.type, path: spec.path });
-}
-
-function children(nodes: readonly PathNode[], name: string): PathNode[] {
-  const out: PathNode[] = [];
-  for (const n of nodes) {
-    if (typeof n.value !== 'object' || n.value === null || Array.isArray(n.value)) continue;
-    const obj = n.value as Record<string, unknown>;
-    for (const spec of childSpecs(n.path, n.type, name)) {
-      const v = obj[spec.property];
-      if (Array.isArray(v)) for (const item of v) pushValue(out, item, spec);
-      else pushValue(out, v, spec);
-    }
-  }
-  return out;
-}
-
 /** Whether a node of `nodeType` at definition path `nodePath` passes `ofType(type)`. */
 function isOfType(nodeType: string, nodePath: string, type: string): boolean {
   if (nodeType === type) return true;
@@ -98,32 +72,12 @@ function isOfType(nodeType: string, nodePath: string, type: string): boolean {
   return type === 'Resource' || type === 'DomainResource' ? /^[A-Z]/.test(nodeType) && nodePath === nodeType : false;
 }
 
-function applyStep(nodes: PathNode[], step: Step, base: string): PathNode[] {
-  switch (step.kind) {
-    case 'child':
-      return children(nodes, step.name);
-    case 'ofType':
-      return nodes.filter((n) => isOfType(n.type, n.path, step.type));
-    case 'resolveIs':
-      return nodes.filter((n) => referenceType(n.value, base) === step.type);
-    case 'whereEq':
-      return nodes.filter((n) => {
-        const v = (n.value as Record<string, unknown> | null)?.[step.field];
-        return v === step.value;
-      });
-    case 'index': {
-      const n = nodes[step.index];
-      return n === undefined ? [] : [n];
-    }
-  }
-}
-
 /**
- * Walks one term depth first, adding the nodes it ends on to `out`. Depth first
- * gives the same nodes in the same order as stepping a whole collection at a time
- * (every step but `[n]` acts on each node alone), without an array and a node
- * object per intermediate step: those were a third of index extraction's
- * allocations, and allocation is a large share of a bulk load's CPU.
+ * Walks steps without `[n]` depth first, adding the nodes they end on to `out`.
+ * Depth first gives the same nodes in the same order as stepping a whole
+ * collection at a time (each of these steps acts on each node alone), without an
+ * array and a node object per intermediate step: those were a third of index
+ * extraction's allocations, and allocation is a large share of a bulk load's CPU.
  */
 function walkTerm(steps: readonly Step[], at: number, value: unknown, type: string, path: string, base: string, out: PathNode[]): void {
   const step = steps[at];
@@ -153,11 +107,11 @@ function walkTerm(steps: readonly Step[], at: number, value: unknown, type: stri
       if ((value as Record<string, unknown> | null)?.[step.field] === step.value) walkTerm(steps, next, value, type, path, base, out);
       return;
     case 'index':
-      throw new Error('walkTerm: [n] needs the whole collection (evaluateTerms steps such terms)');
+      throw new Error('walkTerm: [n] needs the whole collection (see evaluateSteps)');
   }
 }
 
-/** A child value as pushValue types it, walked on. */
+/** A child value, typed by its spec (an inline resource by its resourceType), walked on. */
 function walkChild(steps: readonly Step[], at: number, value: unknown, spec: ChildSpec, base: string, out: PathNode[]): void {
   if (value === undefined || value === null) return;
   if ((spec.type === 'Resource' || spec.type === 'DomainResource') && typeof value === 'object') {
@@ -170,16 +124,23 @@ function walkChild(steps: readonly Step[], at: number, value: unknown, spec: Chi
   walkTerm(steps, at, value, spec.type, spec.path, base, out);
 }
 
-const hasIndexStep = (t: PathTerm): boolean => t.steps.some((s) => s.kind === 'index');
+const isIndexStep = (s: Step): boolean => s.kind === 'index';
 
-/** A term with `[n]`, a collection at a time. */
-function stepTerm(t: PathTerm, start: PathNode, base: string, out: PathNode[]): void {
-  let nodes: PathNode[] = [start];
-  for (const step of t.steps) {
-    nodes = applyStep(nodes, step, base);
-    if (nodes.length === 0) return;
+/**
+ * Steps from `start`, adding the nodes they end on to `out`. `[n]` picks from the
+ * whole collection the steps before it yield, so those are collected first.
+ */
+function evaluateSteps(steps: readonly Step[], start: PathNode, base: string, out: PathNode[]): void {
+  const at = steps.findIndex(isIndexStep);
+  const step = steps[at];
+  if (step?.kind !== 'index') {
+    walkTerm(steps, 0, start.value, start.type, start.path, base, out);
+    return;
   }
-  for (const n of nodes) out.push(n);
+  const before: PathNode[] = [];
+  walkTerm(steps.slice(0, at), 0, start.value, start.type, start.path, base, before);
+  const picked = before[step.index];
+  if (picked !== undefined) evaluateSteps(steps.slice(at + 1), picked, base, out);
 }
 
 /**
@@ -190,9 +151,7 @@ export function evaluateTerms(terms: readonly PathTerm[], resource: PathNode, co
   const out: PathNode[] = [];
   for (const t of terms) {
     if (t.root !== undefined && t.root !== resource.type && t.root !== 'Resource' && t.root !== 'DomainResource') continue;
-    const start = t.fromResource || t.root !== undefined ? resource : context;
-    if (hasIndexStep(t)) stepTerm(t, start, base, out);
-    else walkTerm(t.steps, 0, start.value, start.type, start.path, base, out);
+    evaluateSteps(t.steps, t.fromResource || t.root !== undefined ? resource : context, base, out);
   }
   return out;
 }

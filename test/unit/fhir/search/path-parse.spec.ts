@@ -55,4 +55,13 @@ describe('search: FHIRPath subset', () => {
     const b = { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'Patient', id: '1' } }, { resource: { resourceType: 'Condition' } }] };
     expect(evaluate('Bundle.entry[0].resource', b).map((n) => n.type)).to.deep.equal(['Patient']);
   });
+
+  it('picks [n] and first() from the whole collection the steps before yield, not from each parent', () => {
+    const p = { resourceType: 'Patient', name: [{ given: ['A', 'B'] }, { given: ['C'] }, { family: 'F' }] };
+    expect(evaluate('Patient.name.given[2]', p)).to.deep.equal([{ value: 'C', type: 'string' }]);
+    expect(evaluate('Patient.name.given.first()', p)).to.deep.equal([{ value: 'A', type: 'string' }]);
+    expect(evaluate('Patient.name[1].given', p)).to.deep.equal([{ value: 'C', type: 'string' }]);
+    expect(evaluate('Patient.name[2].given[0]', p)).to.deep.equal([]);
+    expect(evaluate('Patient.name.given[5]', p)).to.deep.equal([]);
+  });
 });
