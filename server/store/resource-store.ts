@@ -45,14 +45,22 @@ interface HistoryRow extends ReadRow {
 /** Re-exported: callers have always imported it from here. */
 export { withResourceType } from './resource-json.js';
 
+function firstKey(obj: Readonly<Record<string, unknown>>): string | undefined {
+  for (const k in obj) return k;
+  return undefined;
+}
+
 /** Serialises a resource body for storage: JSON without `resourceType`. */
 export function contentForStorage(resource: Readonly<Record<string, unknown>>): string {
   const type = resource['resourceType'];
-  const text = JSON.stringify(resource);
   // resourceType comes first in what the server builds: cut it from the text rather
   // than serialise a copy of the resource without it (a copy per resource written).
-  const prefix = typeof type === 'string' ? `{"resourceType":${JSON.stringify(type)},` : undefined;
-  if (prefix !== undefined && text.startsWith(prefix)) return `{${text.slice(prefix.length)}`;
+  if (typeof type === 'string' && firstKey(resource) === 'resourceType') {
+    const text = JSON.stringify(resource);
+    const prefix = `{"resourceType":${JSON.stringify(type)},`;
+    if (text.startsWith(prefix)) return `{${text.slice(prefix.length)}`;
+    if (text === `{"resourceType":${JSON.stringify(type)}}`) return '{}';
+  }
   const { resourceType: _ignored, ...rest } = resource;
   return JSON.stringify(rest);
 }

@@ -26,10 +26,6 @@ export class ConformanceRegistry {
   /** In precedence order; a new array only when the runtime layer changes (resolve runs per Coding validated). */
   private layerList: readonly ConformanceLayer[];
 
-  private layers(): readonly ConformanceLayer[] {
-    return this.layerList;
-  }
-
   get generation(): number {
     return this.gen;
   }
@@ -70,7 +66,7 @@ export class ConformanceRegistry {
   list(type: ConformanceType): readonly JsonObject[] {
     const seen = new Set<string>();
     const out: JsonObject[] = [];
-    for (const layer of this.layers()) {
+    for (const layer of this.layerList) {
       for (const r of layer.list(type)) {
         const key = `${String(r['url'])}|${String(r['version'])}`;
         if (seen.has(key)) continue;
