@@ -5,6 +5,7 @@
  * anything else (other servers, canonical URLs, urn:uuid). Reference.identifier
  * becomes token rows under the `:identifier` key.
  */
+import { isIdSpan } from '../../fhir/model/ids.js';
 import type { IndexRows, TypedValue } from './rows.js';
 import { anyOf, type SqlParams } from './sql-params.js';
 import { clip, CLIP, isObject, str } from './values.js';
@@ -14,20 +15,6 @@ export type ReferenceMatch =
   | { readonly kind: 'local'; readonly type: string | undefined; readonly id: string }
   /** An absolute URL that is not this server's, or a canonical. */
   | { readonly kind: 'url'; readonly url: string };
-
-const MAX_ID = 64;
-
-/** [A-Za-z0-9\-.]: the characters of an id (https://hl7.org/fhir/R4/datatypes.html#id). */
-function isIdChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 46;
-}
-
-/** Whether `s[from, to)` is an id: 1 to 64 id characters. */
-function isIdSpan(s: string, from: number, to: number): boolean {
-  if (to <= from || to - from > MAX_ID) return false;
-  for (let i = from; i < to; i += 1) if (!isIdChar(s.charCodeAt(i))) return false;
-  return true;
-}
 
 const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 
