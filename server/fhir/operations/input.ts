@@ -1,6 +1,6 @@
 import type { Parameters, ParametersParameter } from 'fhir/r4.js';
 import { invalid } from '../../errors/fhir-error.js';
-import { isJsonObject } from '../repository/prepare.js';
+import { isJsonObject } from '../model/json-object.js';
 
 /** Query parameters that shape the response, not operation inputs. */
 const RESPONSE_PARAMETERS = new Set(['_format', '_pretty', '_summary', '_elements']);

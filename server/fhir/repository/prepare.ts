@@ -1,15 +1,11 @@
 import { invalid, unprocessable } from '../../errors/fhir-error.js';
 import type { Issue } from '../../errors/issue.js';
-import { setOwn } from '../model/json-object.js';
+import { isJsonObject, setOwn } from '../model/json-object.js';
 import type { Validator } from '../validation/index.js';
 import type { ResourceJson } from './types.js';
 
 /** Elements of meta that only the server writes. */
 const SERVER_META = new Set(['versionId', 'lastUpdated', '_versionId', '_lastUpdated']);
-
-export function isJsonObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** A request body shaped for storage, and the form it is validated in. */
 export interface Shaped {

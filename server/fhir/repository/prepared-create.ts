@@ -6,7 +6,8 @@ import { instantNow } from '../model/instant-now.js';
 import type { Indexer } from '../search/index/indexer.js';
 import type { Validator } from '../validation/index.js';
 import type { ManyItem } from '../validation/threads/many-validator.js';
-import { isJsonObject, prepareForWrite, rejectErrors, shapeForWrite, stamped } from './prepare.js';
+import { isJsonObject } from '../model/json-object.js';
+import { prepareForWrite, rejectErrors, shapeForWrite, stamped } from './prepare.js';
 import { storableContent } from './storable.js';
 import type { ResourceJson, WriteHook, Written } from './types.js';
 
